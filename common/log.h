@@ -1,0 +1,27 @@
+// Named spdlog loggers shared by the daemon's modules, all writing to the same sinks.
+// setup_logging() may be called again (e.g. after the daemon forks) to replace the sinks.
+#pragma once
+
+#include "common/error.h"
+
+#include <spdlog/logger.h>
+
+#include <string>
+
+namespace taskd {
+
+enum class LogChannel { kMain, kRpc, kSup, kTask, kCfg, kExec, kSess };
+
+struct LogOptions {
+  std::string file;          // empty: no file sink
+  std::string level = "info";
+  bool to_stderr = true;
+};
+
+Result<void> setup_logging(const LogOptions& options);
+spdlog::logger& log(LogChannel channel);
+
+// Validates a level name ("trace", "debug", "info", "warn", "error", "critical", "off").
+bool is_log_level(const std::string& name);
+
+}  // namespace taskd

@@ -1,0 +1,90 @@
+#include "ctl/client.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace taskd::ctl {
+namespace json = boost::json;
+
+namespace {
+
+CallFailure remote_failure(const json::value& error) {
+  CallFailure failure{false, "malformed error from taskd", "", error};
+  const json::object* object = error.if_object();
+  if (!object) return failure;
+  if (const auto* text = object->if_contains("message"); text && text->is_string()) {
+    failure.message = std::string(text->get_string());
+  }
+  if (const auto* data = object->if_contains("data"); data && data->is_object()) {
+    if (const auto* code = data->get_object().if_contains("code"); code && code->is_string()) {
+      failure.code = std::string(code->get_string());
+    }
+  }
+  return failure;
+}
+
+}  // namespace
+
+Client::Client(std::string address_text, ConnectOptions options)
+    : address_text_(std::move(address_text)), options_(options) {}
+
+CallFailure Client::transport_failure(std::string message) {
+  line_.reset();
+  return CallFailure{true, std::move(message), {}, nullptr};
+}
+
+boost::system::result<void, CallFailure> Client::ensure_connected() {
+  if (line_) return {};
+  auto address = parse_address(address_text_);
+  if (!address) return CallFailure{true, address.error().message, {}, nullptr};
+  auto client = LineClient::connect(*address, options_);
+  if (!client) return CallFailure{true, client.error().message, {}, nullptr};
+  line_.emplace(std::move(*client));
+  return {};
+}
+
+CallResult Client::read_message(int timeout_ms) {
+  if (auto ok = ensure_connected(); !ok) return ok.error();
+  auto line = line_->read_line(timeout_ms);
+  if (!line) {
+    if (line.error().code == ErrorCode::kTimeout || line.error().code == ErrorCode::kCancelled) {
+      return CallFailure{false, line.error().message, std::string(error_code_name(line.error().code)),
+                         nullptr};
+    }
+    return transport_failure(line.error().message);
+  }
+  boost::system::error_code ec;
+  json::value message = json::parse(*line, ec);
+  if (ec) return transport_failure("unreadable reply from taskd: " + ec.message());
+  return message;
+}
+
+CallResult Client::call(std::string_view method, json::value params) {
+  if (auto ok = ensure_connected(); !ok) return ok.error();
+  std::int64_t id = next_id_++;
+  json::object request{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
+  if (!params.is_null()) request.emplace("params", std::move(params));
+  if (auto sent = line_->send_line(json::serialize(request)); !sent) {
+    return transport_failure(sent.error().message);
+  }
+  for (;;) {
+    auto message = read_message(-1);
+    if (!message) return message;
+    const json::object* reply = message->if_object();
+    if (!reply) continue;
+    const json::value* reply_id = reply->if_contains("id");
+    if (!reply_id || !reply_id->is_int64() || reply_id->get_int64() != id) {
+      if (reply_id && reply_id->is_null() && reply->contains("error")) {
+        // An error the daemon could not attribute (over-long line, connection limit).
+        return remote_failure(reply->at("error"));
+      }
+      continue;  // an event notification
+    }
+    if (const json::value* result = reply->if_contains("result")) return *result;
+    const json::value* error = reply->if_contains("error");
+    if (!error || !error->is_object()) return transport_failure("malformed reply from taskd");
+    return remote_failure(*error);
+  }
+}
+
+}  // namespace taskd::ctl

@@ -1,0 +1,62 @@
+// version, health, shutdown: commands about the daemon itself.
+#include "ctl/commands.h"
+#include "ctl/exit_codes.h"
+#include "ctl/render.h"
+
+namespace taskd::ctl {
+namespace json = boost::json;
+namespace {
+
+// Calls a method without params and hands its result to `print` (or prints it with --json).
+template <class Print>
+int call_and_print(Invocation& invocation, std::string_view method, Print print) {
+  auto result = invocation.client.call(method);
+  if (!result) return report_failure(invocation, result.error());
+  if (invocation.json) {
+    std::fprintf(invocation.out, "%s\n", to_json_line(*result).c_str());
+  } else {
+    print(*result);
+  }
+  return kExitOk;
+}
+
+int run_version(Invocation& invocation, const Args& args) {
+  if (!args.empty()) return usage_error(invocation, *find_command("version"), "no arguments expected");
+  return call_and_print(invocation, "daemon.version", [&](const json::value& result) {
+    std::fprintf(invocation.out, "%s\n", string_field(result, "version").c_str());
+  });
+}
+
+int run_health(Invocation& invocation, const Args& args) {
+  if (!args.empty()) return usage_error(invocation, *find_command("health"), "no arguments expected");
+  return call_and_print(invocation, "daemon.health", [&](const json::value& r) {
+    std::fprintf(invocation.out,
+                 "ok: pid %lld, uptime %s, programs %lld (%lld running), tasks %lld, "
+                 "sessions %lld, connections %lld\n",
+                 static_cast<long long>(int_field(r, "pid")),
+                 format_uptime(int_field(r, "uptime_ms")).c_str(),
+                 static_cast<long long>(int_field(r, "programs")),
+                 static_cast<long long>(int_field(r, "programs_running")),
+                 static_cast<long long>(int_field(r, "tasks")),
+                 static_cast<long long>(int_field(r, "sessions")),
+                 static_cast<long long>(int_field(r, "connections")));
+  });
+}
+
+int run_shutdown(Invocation& invocation, const Args& args) {
+  if (!args.empty()) return usage_error(invocation, *find_command("shutdown"), "no arguments expected");
+  return call_and_print(invocation, "daemon.shutdown",
+                        [&](const json::value&) { std::fprintf(invocation.out, "Shut down\n"); });
+}
+
+constexpr Command kCommands[] = {
+    {"health", "health", "check that the daemon answers; show counts and uptime", run_health},
+    {"shutdown", "shutdown", "stop every program, then the daemon", run_shutdown},
+    {"version", "version", "show the daemon's version", run_version},
+};
+
+}  // namespace
+
+std::span<const Command> daemon_commands() { return kCommands; }
+
+}  // namespace taskd::ctl

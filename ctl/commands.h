@@ -1,0 +1,45 @@
+// taskctl's command table: one entry per command with its usage line and summary; each command
+// family lives in its own cmd_*.cpp. The same table drives one-shot use, the shell and help.
+#pragma once
+
+#include "ctl/client.h"
+
+#include <cstdio>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace taskd::ctl {
+
+struct Invocation {
+  Client& client;
+  bool json = false;   // print the daemon's result objects, one JSON document per command
+  bool color = false;  // ANSI colors (terminal and no NO_COLOR)
+  std::FILE* out = stdout;
+  std::FILE* err = stderr;
+};
+
+using Args = std::vector<std::string>;
+
+struct Command {
+  std::string_view name;
+  std::string_view usage;
+  std::string_view summary;
+  int (*run)(Invocation& invocation, const Args& args);
+};
+
+std::span<const Command> all_commands();
+const Command* find_command(std::string_view name);
+
+// words[0] is the command name. Returns the exit code.
+int run_command(Invocation& invocation, const Args& words);
+
+// Prints a failed call (stderr, or the error object with --json); returns the exit code.
+int report_failure(Invocation& invocation, const CallFailure& failure);
+int usage_error(Invocation& invocation, const Command& command, std::string_view why);
+
+// Families, defined in cmd_*.cpp.
+std::span<const Command> daemon_commands();
+
+}  // namespace taskd::ctl

@@ -1,0 +1,10 @@
+#include "daemon/api/api.h"
+
+namespace taskd::api {
+
+void register_all_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
+  register_daemon_methods(dispatcher, context);
+  register_events_methods(dispatcher, context);
+}
+
+}  // namespace taskd::api

@@ -1,0 +1,173 @@
+// Loads taskd.toml: the [daemon] section here, [programs.*] in program_config.cpp.
+#include "daemon/config/config.h"
+
+#include "common/address.h"
+#include "common/log.h"
+#include "daemon/config/program_config.h"
+#include "daemon/config/toml_section.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+namespace taskd {
+namespace {
+
+using config::TomlSection;
+
+std::string default_data_dir() {
+  if (geteuid() == 0) return "/var/lib/taskd";
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state) {
+    return std::string(state) + "/taskd";
+  }
+  if (const char* home = std::getenv("HOME"); home && *home) {
+    return std::string(home) + "/.local/state/taskd";
+  }
+  return "/tmp/taskd-" + std::to_string(geteuid());
+}
+
+// Absolute, so paths stay right whatever the daemon's working directory becomes.
+std::string directory_of(const std::string& path) {
+  std::error_code ec;
+  auto absolute = std::filesystem::absolute(path, ec);
+  if (ec) return ".";
+  return absolute.parent_path().string();
+}
+
+Result<void> parse_daemon_section(const toml::table& table, const std::string& file,
+                                  const std::string& base_dir, DaemonSettings& out) {
+  TomlSection section(table, file, "daemon");
+  section.string("socket", out.socket);
+  section.octal("socket_mode", out.socket_mode, 0777);
+  section.string("log_file", out.log_file);
+  section.string("log_level", out.log_level);
+  section.string("data_dir", out.data_dir);
+  std::int64_t max_line = static_cast<std::int64_t>(out.max_line_bytes);
+  section.integer("max_line_bytes", max_line, 1024, 256 * 1024 * 1024);
+  std::int64_t max_queue = static_cast<std::int64_t>(out.max_queue_bytes);
+  section.integer("max_queue_bytes", max_queue, 4096, 1024LL * 1024 * 1024);
+  std::int64_t max_connections = static_cast<std::int64_t>(out.max_connections);
+  section.integer("max_connections", max_connections, 1, 1'000'000);
+  std::int64_t vsock_port = out.vsock_port;
+  section.integer("vsock_port", vsock_port, 0, 0xFFFFFFFE);
+  if (const toml::node* cids = section.node("vsock_allow_cids")) {
+    const toml::array* array = cids->as_array();
+    std::vector<std::uint32_t> parsed;
+    bool ok = array != nullptr;
+    if (array) {
+      for (const toml::node& item : *array) {
+        ok = ok && item.is_integer() && item.as_integer()->get() >= 0 &&
+             item.as_integer()->get() <= 0xFFFFFFFF;
+        if (ok) parsed.push_back(static_cast<std::uint32_t>(item.as_integer()->get()));
+      }
+    }
+    if (!ok) section.fail(*cids, "vsock_allow_cids", "must be an array of CIDs (integers)");
+    out.vsock_allow_cids = parsed;
+  }
+  section.string("announce", out.announce);
+  if (section.ok() && !out.socket.empty()) {
+    auto parsed = parse_address(out.socket);
+    if (!parsed || !std::holds_alternative<UnixAddress>(*parsed)) {
+      section.fail(*table.get("socket"), "socket",
+                   parsed ? "must be a unix: address" : parsed.error().message);
+    }
+  }
+  if (section.ok() && !is_log_level(out.log_level)) {
+    section.fail(*table.get("log_level"), "log_level",
+                 "must be one of trace, debug, info, warn, error, critical, off");
+  }
+  if (section.ok() && !out.announce.empty()) {
+    auto parsed = parse_address(out.announce);
+    if (!parsed || !std::holds_alternative<VsockAddress>(*parsed)) {
+      section.fail(*table.get("announce"), "announce", "must be a vsock:CID:PORT address");
+    }
+  }
+  out.max_line_bytes = static_cast<std::size_t>(max_line);
+  out.max_queue_bytes = static_cast<std::size_t>(max_queue);
+  out.max_connections = static_cast<std::size_t>(max_connections);
+  out.vsock_port = static_cast<std::uint32_t>(vsock_port);
+  if (!out.data_dir.empty()) out.data_dir = config::resolve_path(base_dir, out.data_dir);
+  if (!out.log_file.empty()) out.log_file = config::resolve_path(base_dir, out.log_file);
+  if (!out.socket.empty() && !out.socket.starts_with("unix:")) {
+    out.socket = config::resolve_path(base_dir, out.socket);
+  }
+  return section.finish();
+}
+
+void fill_defaults(DaemonSettings& daemon) {
+  if (daemon.socket.empty()) daemon.socket = default_socket_path();
+  if (daemon.data_dir.empty()) daemon.data_dir = default_data_dir();
+  if (daemon.log_file.empty()) daemon.log_file = daemon.data_dir + "/taskd.log";
+}
+
+}  // namespace
+
+namespace config {
+
+std::string resolve_path(const std::string& base_dir, const std::string& path) {
+  if (path.empty() || path.front() == '/') return path;
+  return base_dir + "/" + path;
+}
+
+}  // namespace config
+
+bool ProgramConfig::same_definition(const ProgramConfig& other) const {
+  ProgramConfig mine = *this;
+  mine.line = other.line;
+  return mine == other;
+}
+
+Config default_config() {
+  Config config;
+  fill_defaults(config.daemon);
+  return config;
+}
+
+Result<Config> parse_config(std::string_view text, const std::string& path) {
+  toml::table root;
+  try {
+    root = toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    return config::config_error(path, static_cast<int>(e.source().begin.line),
+                                std::string(e.description()));
+  }
+  Config config;
+  config.path = path;
+  std::string base_dir = directory_of(path);
+  TomlSection top(root, path, "");
+  if (const toml::node* daemon = top.node("daemon")) {
+    if (!daemon->is_table()) {
+      top.fail(*daemon, "daemon", "must be a table ([daemon])");
+    } else if (auto r = parse_daemon_section(*daemon->as_table(), path, base_dir, config.daemon);
+               !r) {
+      return r.error();
+    }
+  }
+  fill_defaults(config.daemon);
+  if (const toml::node* programs = top.node("programs")) {
+    auto parsed = config::parse_programs(*programs, path, base_dir, config.daemon.data_dir);
+    if (!parsed) return parsed.error();
+    config.programs = std::move(*parsed);
+  }
+  if (auto r = top.finish(); !r) return r.error();
+  return config;
+}
+
+Result<Config> load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return make_error(ErrorCode::kInvalidConfig,
+                      path + ":0: cannot read the file: " + std::strerror(errno));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+}  // namespace taskd

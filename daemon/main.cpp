@@ -1,0 +1,93 @@
+// taskd: parse the command line, load the configuration, optionally go to the background,
+// set up logging, and run the daemon until it is told to stop.
+#include "common/address.h"
+#include "common/log.h"
+#include "daemon/app.h"
+#include "daemon/cli.h"
+#include "daemon/config/config.h"
+#include "daemon/daemonize.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/taskd.toml";
+
+taskd::Result<taskd::Config> load(const taskd::CliOptions& cli) {
+  taskd::Result<taskd::Config> config = taskd::default_config();
+  if (cli.config_explicit || ::access(kDefaultConfig, F_OK) == 0) {
+    config = taskd::load_config(cli.config_explicit ? cli.config_path : kDefaultConfig);
+  }
+  if (config && cli.socket_override) {
+    auto address = taskd::parse_address(*cli.socket_override);
+    auto* unix_address = address ? std::get_if<taskd::UnixAddress>(&*address) : nullptr;
+    config->daemon.socket = unix_address ? std::filesystem::absolute(unix_address->path).string()
+                                         : *cli.socket_override;
+  }
+  return config;
+}
+
+bool make_private_dir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) {
+    std::fprintf(stderr, "taskd: failed to create data directory %s: %s\n", path.c_str(),
+                 ec.message().c_str());
+    return false;
+  }
+  ::chmod(path.c_str(), 0700);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto cli = taskd::parse_cli(std::vector<std::string>(argv + 1, argv + argc));
+  if (!cli) {
+    std::fprintf(stderr, "taskd: %s\n%s", cli.error().message.c_str(), taskd::cli_usage().c_str());
+    return taskd::kExitUsage;
+  }
+  if (cli->show_help) return std::printf("%s", taskd::cli_usage().c_str()) < 0;
+  if (cli->show_version) return std::printf("taskd %s\n", TASKD_VERSION) < 0;
+
+  auto config = load(*cli);
+  if (!config) {
+    std::fprintf(stderr, "taskd: %s\n", config.error().message.c_str());
+    return taskd::kExitBadConfig;
+  }
+  if (auto address = taskd::parse_address(config->daemon.socket);
+      !address || !std::holds_alternative<taskd::UnixAddress>(*address)) {
+    std::fprintf(stderr, "taskd: -s: %s\n",
+                 address ? "must be a unix: address" : address.error().message.c_str());
+    return taskd::kExitUsage;
+  }
+  if (cli->check_only) {
+    std::printf("%s: ok (%zu programs)\n", config->path.c_str(), config->programs.size());
+    return taskd::kExitOk;
+  }
+
+  std::signal(SIGPIPE, SIG_IGN);
+  if (!cli->foreground) taskd::daemonize(cli->daemon_pipe_fd);
+  if (!make_private_dir(config->daemon.data_dir)) return taskd::kExitFailure;
+  if (auto logging = taskd::setup_logging({config->daemon.log_file, config->daemon.log_level, true});
+      !logging) {
+    std::fprintf(stderr, "taskd: %s\n", logging.error().message.c_str());
+    return taskd::kExitFailure;
+  }
+
+  bool foreground = cli->foreground;
+  taskd::LogOptions file_only{config->daemon.log_file, config->daemon.log_level, false};
+  taskd::App app(std::move(*config), *cli, [foreground, file_only] {
+    if (foreground) return;
+    taskd::detach_stdio();
+    (void)taskd::setup_logging(file_only);
+  });
+  return app.run();
+}

@@ -1,0 +1,30 @@
+// Method and event-topic names of the wire protocol (docs/protocol.md is normative).
+#pragma once
+
+#include <string_view>
+
+namespace taskd::proto {
+
+// Bumped when a method's params or result change incompatibly (minor: additions only).
+inline constexpr std::string_view kProtocolVersion = "1.0";
+
+namespace method {
+inline constexpr std::string_view kDaemonVersion = "daemon.version";
+inline constexpr std::string_view kDaemonHealth = "daemon.health";
+inline constexpr std::string_view kDaemonReload = "daemon.reload";
+inline constexpr std::string_view kDaemonShutdown = "daemon.shutdown";
+inline constexpr std::string_view kEventsSubscribe = "events.subscribe";
+inline constexpr std::string_view kEventsUnsubscribe = "events.unsubscribe";
+inline constexpr std::string_view kEvent = "event";  // server → client notification
+}  // namespace method
+
+namespace topic {
+inline constexpr std::string_view kDaemon = "daemon";
+inline constexpr std::string_view kProcess = "process";
+inline constexpr std::string_view kTask = "task";
+inline constexpr std::string_view kOutput = "output";
+inline constexpr std::string_view kSession = "session";
+inline constexpr std::string_view kAll[] = {kDaemon, kProcess, kTask, kOutput, kSession};
+}  // namespace topic
+
+}  // namespace taskd::proto
