@@ -3,10 +3,13 @@
 #include "common/address.h"
 #include "common/log.h"
 #include "daemon/api/api.h"
+#include "daemon/config/runtime_check.h"
 #include "daemon/readiness.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
 #include "daemon/rpc/server.h"
+#include "daemon/supervisor/reaper.h"
+#include "daemon/supervisor/supervisor.h"
 #include "proto/methods.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -17,6 +20,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/array.hpp>
 
 #include <unistd.h>
 
@@ -24,6 +28,29 @@
 
 namespace taskd {
 namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+std::string join(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ",") + name;
+  return out.empty() ? "-" : out;
+}
+
+std::vector<std::string> names_of(const std::vector<supervisor::InstanceSpec>& specs) {
+  std::vector<std::string> names;
+  for (const auto& spec : specs) names.push_back(spec.name);
+  return names;
+}
+
+json::array json_names(const std::vector<std::string>& names) {
+  json::array out;
+  for (const auto& name : names) out.emplace_back(name);
+  return out;
+}
+
+}  // namespace
 
 struct App::Impl {
   // Declared first so it is destroyed last: pending coroutines die before the objects they use.
@@ -37,8 +64,15 @@ struct App::Impl {
   rpc::Server server{io, dispatcher,
                      ConnectionLimits{config.daemon.max_line_bytes, config.daemon.max_queue_bytes},
                      config.daemon.max_connections};
+  supervisor::Reaper reaper{io};
+  supervisor::Supervisor supervisor{io, reaper};
   asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
-  api::ApiContext api{events, server, started, [this] { request_shutdown("rpc"); }};
+  api::ApiContext api{events,
+                      server,
+                      supervisor,
+                      started,
+                      [this] { request_shutdown("rpc"); },
+                      [this](bool dry_run) { return reload(dry_run); }};
   bool shutting_down = false;
   int exit_code = kExitOk;
 
@@ -46,7 +80,12 @@ struct App::Impl {
       : config(std::move(c)), cli(std::move(o)), on_ready(std::move(ready)) {}
 
   Result<void> start() {
+    if (auto checked = check_runtime(config); !checked) return checked.error();
+    auto instances = supervisor::expand_instances(config.programs);
+    if (!instances) return instances.error();
+    supervisor.configure(*instances);
     api::register_all_methods(dispatcher, api);
+    api::forward_process_events(api, reaper);
     auto address = parse_address(config.daemon.socket);
     if (!address) return address.error();
     if (auto listening = server.listen_unix(std::get<UnixAddress>(*address).path,
@@ -55,6 +94,7 @@ struct App::Impl {
       return listening.error();
     }
     wait_for_signal();
+    supervisor.start_autostart();
     return {};
   }
 
@@ -62,7 +102,8 @@ struct App::Impl {
     signals.async_wait([this](const boost::system::error_code& ec, int signal) {
       if (ec) return;
       if (signal == SIGHUP) {
-        log(LogChannel::kMain).info("SIGHUP received; nothing to reload yet");
+        log(LogChannel::kCfg).info("SIGHUP received: reloading {}", config.path);
+        asio::co_spawn(io, reload(false), asio::detached);
       } else {
         request_shutdown(signal == SIGTERM ? "SIGTERM" : "SIGINT");
       }
@@ -70,17 +111,58 @@ struct App::Impl {
     });
   }
 
+  // Re-reads the config file. An invalid file changes nothing; the error has file:line.
+  asio::awaitable<Result<supervisor::ReloadPlan>> reload(bool dry_run) {
+    if (supervisor.reloading() || shutting_down) {
+      co_return make_error(ErrorCode::kBadState, "a reload or shutdown is already in progress");
+    }
+    if (config.path.empty()) {
+      co_return make_error(ErrorCode::kInvalidConfig, "taskd runs on built-in defaults; no file to reload");
+    }
+    auto next = load_config(config.path);
+    if (next) {
+      if (auto checked = check_runtime(*next); !checked) next = checked.error();
+    }
+    Result<std::vector<supervisor::InstanceSpec>> instances =
+        next ? supervisor::expand_instances(next->programs) : Result<std::vector<supervisor::InstanceSpec>>(next.error());
+    if (!instances) {
+      log(LogChannel::kCfg).error("reload rejected, keeping the running config: {}",
+                                  instances.error().message);
+      co_return instances.error();
+    }
+    supervisor::ReloadPlan plan = supervisor.plan(*instances);
+    if (dry_run) co_return plan;
+    log(LogChannel::kCfg).info("reload: added={} changed={} removed={} unchanged={}",
+                               join(names_of(plan.added)), join(names_of(plan.changed)),
+                               join(plan.removed), plan.unchanged.size());
+    if (next->daemon.log_level != config.daemon.log_level) {
+      (void)setup_logging({config.daemon.log_file, next->daemon.log_level, cli.foreground});
+    }
+    if (!(next->daemon == config.daemon)) {
+      log(LogChannel::kCfg).warn("[daemon] settings other than log_level apply after a restart");
+    }
+    config.programs = next->programs;
+    config.daemon.log_level = next->daemon.log_level;
+    events.publish(proto::topic::kDaemon, "reload",
+                   {{"added", json_names(names_of(plan.added))},
+                    {"changed", json_names(names_of(plan.changed))},
+                    {"removed", json_names(plan.removed)}});
+    co_await supervisor.apply(plan, *instances);
+    co_return plan;
+  }
+
   void request_shutdown(const char* reason) {
     if (shutting_down) return;
     shutting_down = true;
     log(LogChannel::kMain).info("shutting down reason={}", reason);
     // Posted so that a daemon.shutdown reply is queued before connections are flushed.
-    asio::post(io, [this] { asio::co_spawn(io, shutdown(), asio::detached_t{}); });
+    asio::post(io, [this] { asio::co_spawn(io, shutdown(), asio::detached); });
   }
 
   asio::awaitable<void> shutdown() {
     server.stop_listening();
     events.publish(proto::topic::kDaemon, "shutdown", {});
+    co_await supervisor.stop_all();
     server.close_connections();
     asio::steady_timer wait(io);
     for (int i = 0; i < 100 && server.connection_count() > 0; ++i) {
@@ -100,9 +182,11 @@ App::~App() = default;
 int App::run() {
   if (auto started = impl_->start(); !started) {
     log(LogChannel::kMain).error("{}", started.error().message);
-    return started.error().code == ErrorCode::kAlreadyExists ? kExitAlreadyRunning : kExitFailure;
+    if (started.error().code == ErrorCode::kAlreadyExists) return kExitAlreadyRunning;
+    return started.error().code == ErrorCode::kInvalidConfig ? kExitBadConfig : kExitFailure;
   }
-  log(LogChannel::kMain).info("ready pid={} version={}", ::getpid(), TASKD_VERSION);
+  log(LogChannel::kMain).info("ready pid={} version={} programs={}", ::getpid(), TASKD_VERSION,
+                              impl_->supervisor.size());
   notify_ready_fd(impl_->cli.ready_fd);
   notify_ready_fd(impl_->cli.daemon_pipe_fd);
   notify_systemd("READY=1\nMAINPID=" + std::to_string(::getpid()));

@@ -15,6 +15,13 @@ inline constexpr std::string_view kDaemonReload = "daemon.reload";
 inline constexpr std::string_view kDaemonShutdown = "daemon.shutdown";
 inline constexpr std::string_view kEventsSubscribe = "events.subscribe";
 inline constexpr std::string_view kEventsUnsubscribe = "events.unsubscribe";
+inline constexpr std::string_view kProgramsStatus = "programs.status";
+inline constexpr std::string_view kProgramsStart = "programs.start";
+inline constexpr std::string_view kProgramsStop = "programs.stop";
+inline constexpr std::string_view kProgramsRestart = "programs.restart";
+inline constexpr std::string_view kProgramsSignal = "programs.signal";
+inline constexpr std::string_view kProgramsTail = "programs.tail";
+inline constexpr std::string_view kProgramsClear = "programs.clear";
 inline constexpr std::string_view kEvent = "event";  // server → client notification
 }  // namespace method
 

@@ -5,6 +5,7 @@ namespace taskd::api {
 void register_all_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
   register_daemon_methods(dispatcher, context);
   register_events_methods(dispatcher, context);
+  register_programs_methods(dispatcher, context);
 }
 
 }  // namespace taskd::api

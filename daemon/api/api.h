@@ -2,6 +2,10 @@
 // method family that adds its methods to the dispatcher's table (api.cpp lists them all).
 #pragma once
 
+#include "common/error.h"
+
+#include <boost/asio/awaitable.hpp>
+
 #include <chrono>
 #include <functional>
 
@@ -11,18 +15,30 @@ class EventBus;
 class Server;
 }  // namespace taskd::rpc
 
+namespace taskd::supervisor {
+class Reaper;
+class Supervisor;
+struct ReloadPlan;
+}  // namespace taskd::supervisor
+
 namespace taskd::api {
 
 struct ApiContext {
   rpc::EventBus& events;
   rpc::Server& server;
+  supervisor::Supervisor& supervisor;
   std::chrono::steady_clock::time_point started;
   std::function<void()> request_shutdown;
+  // Re-reads the config file; applies it unless dry_run. Errors: kInvalidConfig, kBadState.
+  std::function<boost::asio::awaitable<Result<supervisor::ReloadPlan>>(bool dry_run)> reload;
 };
 
 void register_all_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
 
 void register_daemon_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
 void register_events_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
+void register_programs_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
+// Publishes supervisor state changes and reaped orphans as `process` events.
+void forward_process_events(ApiContext& context, supervisor::Reaper& reaper);
 
 }  // namespace taskd::api

@@ -86,7 +86,7 @@ void Dispatcher::dispatch(std::string_view line, const std::shared_ptr<RpcConnec
           continue;
         }
         auto& request = std::get<proto::Request>(item);
-        MethodResult result = co_await self->call_async(request, conn);
+        MethodResult result = co_await self->call_async(request, conn);  // no temporaries here
         if (!request.is_notification()) replies.emplace_back(to_reply(request, std::move(result)));
       }
       if (conn->is_open()) send_replies(*conn, items.is_batch, std::move(replies));
@@ -123,19 +123,22 @@ MethodResult Dispatcher::call_sync(const proto::Request& request,
   }
 }
 
-asio::awaitable<MethodResult> Dispatcher::call_async(const proto::Request& request,
-                                                     std::shared_ptr<RpcConnection> connection) {
+asio::awaitable<MethodResult> Dispatcher::call_async(
+    const proto::Request& request, const std::shared_ptr<RpcConnection>& connection) {
   auto found = methods_.find(request.method);
   if (found == methods_.end()) co_return unknown_method(request);
   if (found->second.sync) co_return call_sync(request, connection);
   log(LogChannel::kRpc).debug("call method={} id={} conn={}", request.method, id_text(request),
                               connection->id());
   AsyncMethod method = found->second.async;  // the table may change while we wait
+  const CallContext call{connection};
+  MethodResult result = make_error(ErrorCode::kInternal, "no result");
   try {
-    co_return co_await method(request.params, CallContext{std::move(connection)});
+    result = co_await method(request.params, call);
   } catch (const std::exception& e) {
-    co_return internal_error(request, e.what());
+    result = internal_error(request, e.what());
   }
+  co_return result;
 }
 
 }  // namespace taskd::rpc

@@ -34,8 +34,10 @@ struct CallContext {
 
 using MethodResult = Result<boost::json::value>;
 using SyncMethod = std::function<MethodResult(const boost::json::value& params, CallContext& call)>;
-using AsyncMethod = std::function<boost::asio::awaitable<MethodResult>(boost::json::value params,
-                                                                       CallContext call)>;
+// Takes references so that no temporaries live inside the co_await expression that awaits it
+// (GCC 12 destroys such temporaries wrongly); copy what you keep before the first co_await.
+using AsyncMethod = std::function<boost::asio::awaitable<MethodResult>(
+    const boost::json::value& params, const CallContext& call)>;
 
 class Dispatcher {
  public:
@@ -54,7 +56,7 @@ class Dispatcher {
   MethodResult call_sync(const proto::Request& request,
                          const std::shared_ptr<RpcConnection>& connection);
   boost::asio::awaitable<MethodResult> call_async(const proto::Request& request,
-                                                  std::shared_ptr<RpcConnection> connection);
+                                                  const std::shared_ptr<RpcConnection>& connection);
 
   struct Entry {
     SyncMethod sync;

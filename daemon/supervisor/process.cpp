@@ -1,0 +1,318 @@
+#include "daemon/supervisor/process.h"
+
+#include "common/log.h"
+#include "common/signals.h"
+#include "daemon/supervisor/log_file.h"
+#include "daemon/supervisor/output_pump.h"
+#include "daemon/supervisor/reaper.h"
+#include "daemon/supervisor/spawn.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <chrono>
+#include <ctime>
+
+namespace taskd::supervisor {
+namespace {
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Exit exit_from_status(int status) {
+  if (WIFSIGNALED(status)) return Exit{true, WTERMSIG(status)};
+  return Exit{false, WEXITSTATUS(status)};
+}
+
+MachineSettings settings_of(const ProgramConfig& program) {
+  return MachineSettings{program.startretries, program.autorestart, program.exitcodes};
+}
+
+std::string seconds_text(std::int64_t ms) {
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  return std::to_string(static_cast<double>(ms) / 1000.0) + " s";
+}
+
+std::string clock_text(std::int64_t ms) {
+  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm local{};
+  ::localtime_r(&seconds, &local);
+  char text[64];
+  std::strftime(text, sizeof text, "%b %d %I:%M %p", &local);
+  return text;
+}
+
+std::string uptime_text(std::int64_t ms) {
+  std::int64_t s = ms / 1000;
+  char text[64];
+  if (s >= 86400) {
+    std::snprintf(text, sizeof text, "%lld days, %lld:%02lld:%02lld", static_cast<long long>(s / 86400),
+                  static_cast<long long>(s % 86400 / 3600), static_cast<long long>(s % 3600 / 60),
+                  static_cast<long long>(s % 60));
+  } else {
+    std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
+                  static_cast<long long>(s % 3600 / 60), static_cast<long long>(s % 60));
+  }
+  return text;
+}
+
+constexpr const char* kExitedTooQuickly = "Exited too quickly (process log may have details)";
+
+}  // namespace
+
+Process::Process(ProcessHost& host, InstanceSpec spec)
+    : host_(host), spec_(std::move(spec)), machine_(settings_of(spec_.program)), timer_(host.io) {}
+
+Process::~Process() {
+  if (pid_ > 0) {
+    // Removed while still alive (reload or shutdown ran out of time): never leak the group.
+    host_.reaper.unwatch(pid_);
+    ::killpg(pid_, SIGKILL);
+    log(LogChannel::kSup).warn("killed {} (pid {}) as it was removed while running", name(), pid_);
+  }
+  ++timer_generation_;
+  timer_.cancel();
+}
+
+Result<void> Process::start() {
+  ProcessState from = state();
+  if (const Transition* t = machine_.fire(Event::kStart)) {
+    apply(*t, from, nullptr);
+    return {};
+  }
+  std::string why = is_running_state(from) ? "already started" : "is " + std::string(state_name(from));
+  return make_error(ErrorCode::kBadState, name() + ": " + why)
+      .with("state", std::string(state_name(from)));
+}
+
+Result<void> Process::stop() {
+  ProcessState from = state();
+  if (const Transition* t = machine_.fire(Event::kStop)) {
+    apply(*t, from, nullptr);
+    return {};
+  }
+  std::string why = from == ProcessState::kStopping ? "is already stopping" : "not running";
+  return make_error(ErrorCode::kBadState, name() + ": " + why)
+      .with("state", std::string(state_name(from)));
+}
+
+Result<void> Process::send_signal(int signal) {
+  if (pid_ <= 0) {
+    return make_error(ErrorCode::kBadState, name() + ": not running")
+        .with("state", std::string(state_name(state())));
+  }
+  if (::kill(pid_, signal) != 0) {
+    return make_error(ErrorCode::kIo, name() + ": kill: " + std::strerror(errno));
+  }
+  log(LogChannel::kSup).info("signalled: {} (pid {}) with SIG{}", name(), pid_, signal_name(signal));
+  return {};
+}
+
+void Process::fire(Event event, const Exit* exit) {
+  ProcessState from = state();
+  if (const Transition* t = machine_.fire(event, exit)) apply(*t, from, exit);
+}
+
+std::string Process::describe_exit(const Exit& exit) const {
+  std::string what = exit.signaled ? "terminated by SIG" + signal_name(exit.code)
+                                   : "exit status " + std::to_string(exit.code);
+  return what;
+}
+
+void Process::apply(const Transition& t, ProcessState from, const Exit* exit) {
+  if (t.effects & kDisarmTimer) {
+    ++timer_generation_;
+    timer_.cancel();
+  }
+  if (t.to != from) {
+    std::string message;
+    const std::string& n = name();
+    switch (t.to) {
+      case ProcessState::kStarting: message = "starting: " + n; break;
+      case ProcessState::kRunning:
+        message = "success: " + n + " entered RUNNING state, process has stayed up for > than " +
+                  seconds_text(spec_.program.starttime_ms) + " (starttime)";
+        break;
+      case ProcessState::kBackoff:
+        if (exit) spawn_error_ = kExitedTooQuickly;
+        message = (exit ? "exited: " + n + " (" + describe_exit(*exit) + "; not expected)"
+                        : "spawnerr: " + n + ": " + spawn_error_) +
+                  "; BACKOFF, retrying in " + seconds_text(machine_.backoff_delay_ms());
+        break;
+      case ProcessState::kFatal:
+        if (exit) spawn_error_ = kExitedTooQuickly;
+        message = "gave up: " + n + " entered FATAL state, too many start retries too quickly (" +
+                  spawn_error_ + ")";
+        break;
+      case ProcessState::kExited:
+        message = "exited: " + n + " (" + describe_exit(*exit) + "; " +
+                  (machine_.exit_expected(*exit) ? "expected" : "not expected") + ")";
+        if (!machine_.exit_expected(*exit)) spawn_error_ = "Bad exit: " + describe_exit(*exit);
+        break;
+      case ProcessState::kStopping: message = "waiting for " + n + " to stop"; break;
+      case ProcessState::kStopped:
+        message = "stopped: " + n + (exit ? " (" + describe_exit(*exit) + ")" : " (while in BACKOFF)");
+        break;
+      case ProcessState::kUnknown: message = "unknown state: " + n; break;
+    }
+    auto level = t.to == ProcessState::kFatal ? spdlog::level::warn : spdlog::level::info;
+    log(LogChannel::kSup).log(level, "{}", message);
+    if (host_.on_change) {
+      host_.on_change(StateChange{spec_.name, spec_.group, from, t.to, pid_,
+                                  exit ? std::optional<Exit>(*exit) : std::nullopt, message});
+    }
+  }
+  if (t.effects & kSpawn) spawn();
+  if (t.effects & kSignalStop) signal_group(spec_.program.stopsignal);
+  if (t.effects & kSignalKill) {
+    log(LogChannel::kSup).warn("killing {} (pid {}) with SIGKILL: still running {} after its stop signal",
+                               name(), pid_, seconds_text(spec_.program.stoptime_ms));
+    signal_group(SIGKILL);
+  }
+  if (t.effects & kArmStartTimer) arm(spec_.program.starttime_ms, Event::kStartTimeElapsed);
+  if (t.effects & kArmBackoffTimer) arm(machine_.backoff_delay_ms(), Event::kBackoffElapsed);
+  if (t.effects & kArmStopTimer) arm(spec_.program.stoptime_ms, Event::kStopTimeElapsed);
+  if ((t.effects & kKillGroupLeftovers) && last_pgid_ > 0) ::killpg(last_pgid_, SIGKILL);
+  if ((t.effects & kSettleExit) && !host_.stopping_all) fire(Event::kExitSettled);
+}
+
+void Process::arm(std::int64_t delay_ms, Event event) {
+  std::uint64_t generation = ++timer_generation_;
+  if (delay_ms <= 0) {
+    fire(event);
+    return;
+  }
+  timer_.expires_after(std::chrono::milliseconds(delay_ms));
+  // The weak token guards against a handler that was already queued when we were destroyed.
+  timer_.async_wait([this, alive = std::weak_ptr<int>(lifetime_), generation,
+                     event](const boost::system::error_code& ec) {
+    if (ec || alive.expired() || generation != timer_generation_) return;
+    fire(event);
+  });
+}
+
+void Process::signal_group(int signal) {
+  pid_t group = pid_ > 0 ? pid_ : last_pgid_;
+  if (group > 0 && ::killpg(group, signal) != 0 && errno != ESRCH) {
+    log(LogChannel::kSup).warn("failed to signal {} (pgid {}): {}", name(), group, std::strerror(errno));
+  }
+}
+
+void Process::spawn() {
+  const ProgramConfig& program = spec_.program;
+  SpawnSpec spawn_spec;
+  spawn_spec.argv = program.cmd;
+  std::vector<std::pair<std::string, std::string>> env = {
+      {"TASKD_PROCESS_NAME", spec_.name},
+      {"TASKD_GROUP_NAME", spec_.group},
+      {"TASKD_PROCESS_NUM", std::to_string(spec_.process_num)}};
+  env.insert(env.end(), program.env.begin(), program.env.end());
+  spawn_spec.env = merged_environment(env);
+  spawn_spec.cwd = program.workingdir;
+  spawn_spec.umask = program.umask;
+  spawn_spec.user = program.user;
+  spawn_spec.stdin_mode = program.stdin_pipe ? StdinMode::kPipe : StdinMode::kNull;
+  auto output_mode = [](const OutputConfig& output) {
+    switch (output.kind) {
+      case OutputConfig::Kind::kFile: return OutputSpec{OutputMode::kPipe};
+      case OutputConfig::Kind::kDiscard: return OutputSpec{OutputMode::kNull};
+      case OutputConfig::Kind::kMergeIntoStdout: return OutputSpec{OutputMode::kSameAsStdout};
+    }
+    return OutputSpec{OutputMode::kNull};
+  };
+  spawn_spec.stdout_spec = output_mode(program.stdout_log);
+  spawn_spec.stderr_spec = output_mode(program.stderr_log);
+
+  auto spawned = spawn_process(spawn_spec);
+  if (!spawned) {
+    spawn_error_ = spawned.error().message;
+    fire(Event::kSpawnFailed);
+    return;
+  }
+  pid_ = spawned->pid;
+  last_pgid_ = pid_;
+  start_ms_ = now_ms();
+  started_at_ = std::chrono::steady_clock::now();
+  spawn_error_.clear();
+  host_.reaper.watch(pid_, [this](int status) { on_exit(status); });
+  stdout_pump_ = start_pump(std::move(spawned->stdout_pipe), program.stdout_log);
+  stderr_pump_ = start_pump(std::move(spawned->stderr_pipe), program.stderr_log);
+  stdin_pipe_ = std::move(spawned->stdin_pipe);
+  log(LogChannel::kSup).info("spawned: '{}' with pid {}", name(), pid_);
+  fire(Event::kSpawned);
+}
+
+std::shared_ptr<OutputPump> Process::start_pump(UniqueFd pipe, const OutputConfig& output) {
+  if (!pipe) return nullptr;
+  auto file = host_.logs.get(output.path, output.max_bytes, output.backups);
+  if (!file) {
+    // Keep draining so the child never blocks on a full pipe; say why its output is lost.
+    log(LogChannel::kSup).error("{}; output of {} is discarded", file.error().message, name());
+  }
+  std::shared_ptr<LogFile> sink = file ? *file : nullptr;
+  return OutputPump::start(host_.io, std::move(pipe), [sink, process = name()](std::string_view chunk) {
+    if (!sink) return;
+    if (auto written = sink->write(chunk); !written) {
+      log(LogChannel::kSup).error("{} (output of {})", written.error().message, process);
+    }
+  });
+}
+
+void Process::on_exit(int wait_status) {
+  Exit exit = exit_from_status(wait_status);
+  pid_ = 0;
+  stop_ms_ = now_ms();
+  stdin_pipe_.reset();
+  fire(Event::kExited, &exit);
+}
+
+ProcessStatus Process::status() const {
+  ProcessStatus status;
+  status.name = spec_.name;
+  status.group = spec_.group;
+  status.state = state();
+  status.pid = pid_;
+  status.start_ms = start_ms_;
+  status.stop_ms = stop_ms_;
+  if (pid_ > 0) {
+    status.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - started_at_)
+                           .count();
+  }
+  status.exit = machine_.last_exit();
+  status.spawn_error = spawn_error_;
+  status.backoff = machine_.backoff();
+  if (spec_.program.stdout_log.kind == OutputConfig::Kind::kFile) status.stdout_log = spec_.program.stdout_log.path;
+  if (spec_.program.stderr_log.kind == OutputConfig::Kind::kFile) status.stderr_log = spec_.program.stderr_log.path;
+  switch (status.state) {
+    case ProcessState::kRunning:
+      status.description = "pid " + std::to_string(pid_) + ", uptime " + uptime_text(status.uptime_ms);
+      break;
+    case ProcessState::kBackoff:
+    case ProcessState::kFatal:
+      status.description = spawn_error_.empty() ? "unknown error (try \"tail " + name() + "\")" : spawn_error_;
+      break;
+    case ProcessState::kStopped:
+    case ProcessState::kExited:
+      status.description = start_ms_ ? clock_text(stop_ms_ ? stop_ms_ : start_ms_) : "Not started";
+      break;
+    default: break;
+  }
+  return status;
+}
+
+Result<void> Process::clear_logs() {
+  for (const OutputConfig* output : {&spec_.program.stdout_log, &spec_.program.stderr_log}) {
+    if (output->kind != OutputConfig::Kind::kFile) continue;
+    auto file = host_.logs.get(output->path, output->max_bytes, output->backups);
+    if (!file) return file.error();
+    if (auto cleared = (*file)->truncate(); !cleared) return cleared;
+  }
+  return {};
+}
+
+}  // namespace taskd::supervisor

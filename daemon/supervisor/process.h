@@ -1,0 +1,107 @@
+// One supervised process instance: runs ProcessMachine's effects for real (spawn, signals to the
+// process group, timers, output pumps) and reports every state change to its host.
+#pragma once
+
+#include "daemon/supervisor/instance_spec.h"
+#include "common/unique_fd.h"
+#include "daemon/supervisor/process_machine.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace taskd::supervisor {
+
+class LogFileRegistry;
+class OutputPump;
+class Reaper;
+
+struct StateChange {
+  std::string name;
+  std::string group;
+  ProcessState from;
+  ProcessState to;
+  pid_t pid;
+  std::optional<Exit> exit;  // set on the transition that an exit caused
+  std::string message;       // supervisord-style description ("exited: web (exit status 1; not expected)")
+};
+
+struct ProcessStatus {
+  std::string name;
+  std::string group;
+  ProcessState state = ProcessState::kStopped;
+  pid_t pid = 0;
+  std::int64_t start_ms = 0;  // Unix time of the last spawn, 0 if never
+  std::int64_t stop_ms = 0;   // Unix time of the last exit, 0 if never
+  std::int64_t uptime_ms = 0;
+  std::optional<Exit> exit;   // how the last run ended
+  std::string spawn_error;
+  std::string description;    // like supervisorctl: "pid 12, uptime 0:00:05", "Exited too quickly ..."
+  std::string stdout_log;
+  std::string stderr_log;
+  int backoff = 0;
+};
+
+struct ProcessHost {
+  boost::asio::io_context& io;
+  Reaper& reaper;
+  LogFileRegistry& logs;
+  std::function<void(const StateChange&)> on_change;
+  bool stopping_all = false;  // daemon shutdown: no autorestart
+};
+
+class Process {
+ public:
+  Process(ProcessHost& host, InstanceSpec spec);
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // kBadState (naming the state) when the request means nothing now.
+  Result<void> start();
+  Result<void> stop();
+  Result<void> send_signal(int signal);
+
+  const InstanceSpec& spec() const { return spec_; }
+  const std::string& name() const { return spec_.name; }
+  ProcessState state() const { return machine_.state(); }
+  pid_t pid() const { return pid_; }
+  ProcessStatus status() const;
+  // Truncates this process's log files (taskctl clear).
+  Result<void> clear_logs();
+
+ private:
+  void fire(Event event, const Exit* exit = nullptr);
+  void apply(const Transition& transition, ProcessState from, const Exit* exit);
+  void spawn();
+  std::shared_ptr<OutputPump> start_pump(UniqueFd pipe, const OutputConfig& output);
+  void on_exit(int wait_status);
+  void arm(std::int64_t delay_ms, Event event);
+  void signal_group(int signal);
+  std::string describe_exit(const Exit& exit) const;
+
+  ProcessHost& host_;
+  InstanceSpec spec_;
+  ProcessMachine machine_;
+  boost::asio::steady_timer timer_;
+  std::uint64_t timer_generation_ = 0;
+  pid_t pid_ = 0;
+  pid_t last_pgid_ = 0;  // kept after exit to clean up leftovers of the group
+  std::int64_t start_ms_ = 0;
+  std::int64_t stop_ms_ = 0;
+  std::chrono::steady_clock::time_point started_at_{};
+  std::string spawn_error_;
+  std::shared_ptr<OutputPump> stdout_pump_;
+  std::shared_ptr<OutputPump> stderr_pump_;
+  UniqueFd stdin_pipe_;  // write end when the program has stdin = "pipe"
+  std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);
+};
+
+}  // namespace taskd::supervisor

@@ -1,0 +1,101 @@
+// The whole behaviour of one supervised process as a state × event table, after supervisord's
+// supervisor/process.py. Pure: it decides the next state and the effects to carry out (spawn,
+// signal, arm a timer); Process executes them. Timers and clocks live outside, so tests drive it
+// with a fake clock.
+#pragma once
+
+#include "daemon/config/config.h"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace taskd::supervisor {
+
+enum class ProcessState { kStopped, kStarting, kRunning, kBackoff, kStopping, kExited, kFatal, kUnknown };
+
+enum class Event {
+  kStart,             // start requested (user, autostart)
+  kStop,              // stop requested
+  kSpawned,           // fork/exec succeeded
+  kSpawnFailed,       // could not start (missing binary, bad user, ...)
+  kExited,            // the process ended (status in Exit)
+  kStartTimeElapsed,  // up for starttime while STARTING
+  kBackoffElapsed,    // backoff delay over
+  kStopTimeElapsed,   // stoptime passed while STOPPING
+  kExitSettled,       // internal: decide on autorestart after EXITED
+};
+
+// Effects, carried out in this order by Process.
+enum Effect : unsigned {
+  kNoEffect = 0,
+  kResetBackoff = 1u << 0,    // a fresh run: forget earlier failures
+  kCountFailure = 1u << 1,    // one more failed start
+  kDisarmTimer = 1u << 2,
+  kSpawn = 1u << 3,
+  kSignalStop = 1u << 4,      // stopsignal to the process group
+  kSignalKill = 1u << 5,      // SIGKILL to the process group
+  kArmStartTimer = 1u << 6,   // starttime
+  kArmBackoffTimer = 1u << 7, // backoff seconds
+  kArmStopTimer = 1u << 8,    // stoptime (and again after each SIGKILL)
+  kKillGroupLeftovers = 1u << 9,  // SIGKILL anything left in the group after a stop
+  kSettleExit = 1u << 10,     // feed kExitSettled next (autorestart decision)
+};
+
+enum class Guard { kAlways, kRetriesLeft, kRetriesExhausted, kShouldRestart };
+
+struct Transition {
+  ProcessState from;
+  Event event;
+  Guard guard;
+  ProcessState to;
+  unsigned effects;
+};
+
+// How a process ended.
+struct Exit {
+  bool signaled = false;
+  int code = 0;  // exit code, or signal number when signaled
+};
+
+struct MachineSettings {
+  int startretries = 3;
+  AutoRestart autorestart = AutoRestart::kUnexpected;
+  std::vector<int> exitcodes = {0};
+};
+
+class ProcessMachine {
+ public:
+  explicit ProcessMachine(MachineSettings settings) : settings_(std::move(settings)) {}
+
+  // The transition that applies, or nullptr when `event` means nothing in the current state
+  // (a stale timer, or a start/stop request the caller must refuse). Applies the state change
+  // and the backoff bookkeeping; the caller carries out the returned effects.
+  const Transition* fire(Event event, const Exit* exit = nullptr);
+
+  ProcessState state() const { return state_; }
+  int backoff() const { return backoff_; }  // failed starts since the last good run
+  // Milliseconds to wait in BACKOFF: 1 s after the first failure, 2 s after the second, ...
+  std::int64_t backoff_delay_ms() const { return static_cast<std::int64_t>(backoff_) * 1000; }
+  const std::optional<Exit>& last_exit() const { return last_exit_; }
+  bool exit_expected(const Exit& exit) const;
+  void set_settings(MachineSettings settings) { settings_ = std::move(settings); }
+
+ private:
+  bool guard_holds(Guard guard) const;
+
+  MachineSettings settings_;
+  ProcessState state_ = ProcessState::kStopped;
+  int backoff_ = 0;
+  std::optional<Exit> last_exit_;
+};
+
+std::string_view state_name(ProcessState state);
+// supervisord's numeric state codes (STOPPED 0 ... UNKNOWN 1000), for familiarity.
+int state_code(ProcessState state);
+bool is_running_state(ProcessState state);  // STARTING, RUNNING, BACKOFF (supervisord's set)
+std::span<const Transition> transition_table();
+
+}  // namespace taskd::supervisor

@@ -1,0 +1,283 @@
+#include "daemon/supervisor/spawn.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <map>
+
+extern char** environ;
+
+namespace taskd::supervisor {
+namespace {
+
+// What the child reports through the CLOEXEC pipe when a step before exec fails.
+struct ChildFailure {
+  int stage;
+  int error;
+};
+enum Stage { kStageSetsid, kStageDup, kStageChdir, kStageGroups, kStageSetgid, kStageSetuid, kStageExec };
+
+const char* stage_text(int stage) {
+  switch (stage) {
+    case kStageSetsid: return "create a session";
+    case kStageDup: return "set up stdio";
+    case kStageChdir: return "change to the working directory";
+    case kStageGroups: return "set supplementary groups";
+    case kStageSetgid: return "set the group id";
+    case kStageSetuid: return "set the user id";
+    default: return "execute";
+  }
+}
+
+struct Identity {
+  uid_t uid;
+  gid_t gid;
+  std::vector<gid_t> groups;
+  std::string home;
+};
+
+Result<std::optional<Identity>> resolve_user(const std::string& user) {
+  if (user.empty()) return std::optional<Identity>{};
+  std::vector<char> buffer(16384);
+  passwd entry{};
+  passwd* found = nullptr;
+  int rc = ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
+  if (!found) {
+    char* end = nullptr;
+    long uid = std::strtol(user.c_str(), &end, 10);
+    if (end && *end == '\0' && uid >= 0) {
+      rc = ::getpwuid_r(static_cast<uid_t>(uid), &entry, buffer.data(), buffer.size(), &found);
+    }
+  }
+  if (!found) {
+    return make_error(ErrorCode::kSpawnFailed,
+                      "no such user '" + user + "'" + (rc ? std::string(": ") + std::strerror(rc) : ""));
+  }
+  Identity identity{entry.pw_uid, entry.pw_gid, {}, entry.pw_dir ? entry.pw_dir : "/"};
+  if (identity.uid == ::geteuid()) return std::optional<Identity>{};  // already that user
+  if (::geteuid() != 0) {
+    return make_error(ErrorCode::kSpawnFailed,
+                      "cannot run as user '" + user + "': taskd is not running as root");
+  }
+  int count = 64;
+  identity.groups.resize(static_cast<std::size_t>(count));
+  if (::getgrouplist(entry.pw_name, entry.pw_gid, identity.groups.data(), &count) < 0) {
+    identity.groups.resize(static_cast<std::size_t>(count));
+    ::getgrouplist(entry.pw_name, entry.pw_gid, identity.groups.data(), &count);
+  }
+  identity.groups.resize(static_cast<std::size_t>(count));
+  return std::optional<Identity>{identity};
+}
+
+// Finds argv[0] in PATH in the parent (execvp is not async-signal-safe after fork).
+std::string resolve_program(const std::string& program, const std::vector<std::string>& env) {
+  if (program.find('/') != std::string::npos) return program;
+  std::string path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+  for (const auto& entry : env) {
+    if (entry.starts_with("PATH=")) path = entry.substr(5);
+  }
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find(':', start);
+    if (end == std::string::npos) end = path.size();
+    std::string dir = path.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
+  }
+  return program;  // exec fails with ENOENT and says so
+}
+
+[[noreturn]] void child_fail(int report_fd, int stage) {
+  ChildFailure failure{stage, errno};
+  ssize_t ignored = ::write(report_fd, &failure, sizeof failure);
+  (void)ignored;
+  ::_exit(127);
+}
+
+// Closes every fd from 3 up except `keep`.
+void close_fds_except(int keep) {
+  if (keep > 3) ::syscall(SYS_close_range, 3, keep - 1, 0);
+  if (::syscall(SYS_close_range, keep + 1, ~0U, 0) == 0) return;
+  long max = ::sysconf(_SC_OPEN_MAX);
+  for (int fd = 3; fd < (max > 0 && max < 1 << 20 ? max : 1 << 20); ++fd) {
+    if (fd != keep) ::close(fd);
+  }
+}
+
+// Makes sure `fd` is not 0-2, so the dup2 calls that fill 0-2 cannot clobber it.
+int above_stdio(int fd) { return fd > 2 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 3); }
+
+// Runs in the child between fork and exec: async-signal-safe calls only.
+[[noreturn]] void run_child(const SpawnSpec& spec, const std::optional<Identity>& identity,
+                            const char* program, char* const* argv, char* const* envp,
+                            int stdin_fd, int stdout_fd, int stderr_fd, int report_fd) {
+  sigset_t all;
+  ::sigfillset(&all);
+  for (int signal = 1; signal < NSIG; ++signal) {
+    if (signal != SIGKILL && signal != SIGSTOP) ::signal(signal, SIG_DFL);
+  }
+  ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
+  report_fd = above_stdio(report_fd);
+  if (::setsid() < 0) child_fail(report_fd, kStageSetsid);
+  stdin_fd = above_stdio(stdin_fd);
+  stdout_fd = above_stdio(stdout_fd);
+  stderr_fd = above_stdio(stderr_fd);
+  if (::dup2(stdin_fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 || ::dup2(stderr_fd, 2) < 0) {
+    child_fail(report_fd, kStageDup);
+  }
+  if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) child_fail(report_fd, kStageChdir);
+  if (spec.umask) ::umask(*spec.umask);
+  if (identity) {
+    if (::setgroups(identity->groups.size(), identity->groups.data()) != 0) {
+      child_fail(report_fd, kStageGroups);
+    }
+    if (::setgid(identity->gid) != 0) child_fail(report_fd, kStageSetgid);
+    if (::setuid(identity->uid) != 0) child_fail(report_fd, kStageSetuid);
+  }
+  close_fds_except(report_fd);  // the report pipe is O_CLOEXEC: exec closes it
+  ::execve(program, argv, envp);
+  child_fail(report_fd, kStageExec);
+}
+
+// Parent-side fds for the child's 0-2, closed after fork; pipe ends the caller keeps.
+struct Stdio {
+  UniqueFd child_in, child_out, child_err;
+  SpawnedProcess parent;
+};
+
+Result<UniqueFd> open_null(int flags) {
+  UniqueFd fd(::open("/dev/null", flags | O_CLOEXEC));
+  if (!fd) return make_error(ErrorCode::kSpawnFailed, std::string("open /dev/null: ") + std::strerror(errno));
+  return fd;
+}
+
+Result<void> make_pipe(UniqueFd& read_end, UniqueFd& write_end) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) {
+    return make_error(ErrorCode::kSpawnFailed, std::string("pipe: ") + std::strerror(errno));
+  }
+  read_end.reset(fds[0]);
+  write_end.reset(fds[1]);
+  return {};
+}
+
+Result<UniqueFd> child_output(const OutputSpec& spec, UniqueFd& parent_read) {
+  switch (spec.mode) {
+    case OutputMode::kNull: return open_null(O_WRONLY);
+    case OutputMode::kFd: {
+      UniqueFd copy(::fcntl(spec.fd, F_DUPFD_CLOEXEC, 3));
+      if (!copy) return make_error(ErrorCode::kSpawnFailed, std::string("dup: ") + std::strerror(errno));
+      return copy;
+    }
+    case OutputMode::kPipe: {
+      UniqueFd write_end;
+      if (auto ok = make_pipe(parent_read, write_end); !ok) return ok.error();
+      ::fcntl(parent_read.get(), F_SETFL, O_NONBLOCK);
+      return write_end;
+    }
+    case OutputMode::kSameAsStdout: break;
+  }
+  return UniqueFd();
+}
+
+Result<Stdio> prepare_stdio(const SpawnSpec& spec) {
+  Stdio stdio;
+  if (spec.stdin_mode == StdinMode::kPipe) {
+    if (auto ok = make_pipe(stdio.child_in, stdio.parent.stdin_pipe); !ok) return ok.error();
+  } else {
+    auto null_in = open_null(O_RDONLY);
+    if (!null_in) return null_in.error();
+    stdio.child_in = std::move(*null_in);
+  }
+  auto out = child_output(spec.stdout_spec, stdio.parent.stdout_pipe);
+  if (!out) return out.error();
+  stdio.child_out = std::move(*out);
+  if (spec.stderr_spec.mode == OutputMode::kSameAsStdout) {
+    stdio.child_err.reset(::fcntl(stdio.child_out.get(), F_DUPFD_CLOEXEC, 3));
+  } else {
+    auto err = child_output(spec.stderr_spec, stdio.parent.stderr_pipe);
+    if (!err) return err.error();
+    stdio.child_err = std::move(*err);
+  }
+  return stdio;
+}
+
+std::vector<char*> c_strings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  out.reserve(strings.size() + 1);
+  for (const auto& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
+  if (spec.argv.empty() || spec.argv.front().empty()) {
+    return make_error(ErrorCode::kSpawnFailed, "empty command");
+  }
+  auto identity = resolve_user(spec.user);
+  if (!identity) return identity.error();
+  auto stdio = prepare_stdio(spec);
+  if (!stdio) return stdio.error();
+  std::string program = resolve_program(spec.argv.front(), spec.env);
+  std::vector<char*> argv = c_strings(spec.argv);
+  std::vector<char*> envp = c_strings(spec.env);
+  UniqueFd report_read, report_write;
+  if (auto ok = make_pipe(report_read, report_write); !ok) return ok.error();
+
+  pid_t pid = ::fork();
+  if (pid < 0) return make_error(ErrorCode::kSpawnFailed, std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    run_child(spec, *identity, program.c_str(), argv.data(), envp.data(), stdio->child_in.get(),
+              stdio->child_out.get(), stdio->child_err.get(), report_write.get());
+  }
+  report_write.reset();
+  ChildFailure failure{};
+  ssize_t n;
+  do {
+    n = ::read(report_read.get(), &failure, sizeof failure);
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) {
+    stdio->parent.pid = pid;
+    return std::move(stdio->parent);
+  }
+  // The child reported a failure and exits at once: reap it here so no zombie is left and the
+  // SIGCHLD reaper never sees an unknown pid.
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  std::string what = failure.stage == kStageExec
+                         ? "cannot execute '" + spec.argv.front() + "'"
+                         : std::string("cannot ") + stage_text(failure.stage) +
+                               (failure.stage == kStageChdir ? " '" + spec.cwd + "'" : "");
+  return make_error(ErrorCode::kSpawnFailed,
+                    what + ": " + (n == sizeof failure ? std::strerror(failure.error) : "unknown error"));
+}
+
+std::vector<std::string> merged_environment(
+    const std::vector<std::pair<std::string, std::string>>& overrides) {
+  std::map<std::string, std::string> merged;
+  for (char** entry = environ; entry && *entry; ++entry) {
+    std::string text(*entry);
+    auto eq = text.find('=');
+    if (eq != std::string::npos) merged[text.substr(0, eq)] = text.substr(eq + 1);
+  }
+  for (const auto& [key, value] : overrides) merged[key] = value;
+  std::vector<std::string> env;
+  env.reserve(merged.size());
+  for (const auto& [key, value] : merged) env.push_back(key + "=" + value);
+  return env;
+}
+
+}  // namespace taskd::supervisor

@@ -1,0 +1,73 @@
+// The set of supervised processes: building them from config, name patterns (name, group:name,
+// group:*, all), start order by priority (stop in reverse), waiting for states, and applying a
+// reload plan without touching unchanged processes.
+#pragma once
+
+#include "daemon/supervisor/instance_spec.h"
+#include "daemon/supervisor/log_file.h"
+#include "daemon/supervisor/process.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace taskd::supervisor {
+
+class Reaper;
+
+class Supervisor {
+ public:
+  Supervisor(boost::asio::io_context& io, Reaper& reaper);
+  ~Supervisor();
+
+  void on_change(std::function<void(const StateChange&)> handler) { on_change_ = std::move(handler); }
+
+  // Replaces the (empty) set with these instances; nothing starts yet.
+  void configure(const std::vector<InstanceSpec>& instances);
+  // Starts every autostart instance, lowest priority first.
+  void start_autostart();
+  // Stops everything, highest priority first, waiting for each level; no autorestart meanwhile.
+  boost::asio::awaitable<void> stop_all();
+
+  // Instances matching a pattern: "name", "group:name", "group:*", "group" (its instances), "all".
+  Result<std::vector<Process*>> match(std::string_view pattern);
+  std::vector<Process*> all();
+  Process* find(std::string_view name);
+
+  // Wakes whenever any process changes state; true once `done()` holds, false at the deadline.
+  boost::asio::awaitable<bool> wait_until(std::function<bool()> done,
+                                          std::chrono::steady_clock::time_point deadline);
+
+  ReloadPlan plan(const std::vector<InstanceSpec>& next) const;
+  // Stops removed and changed instances, replaces them, adds new ones (starting autostart ones).
+  // Arguments are copied before the first suspension, so callers may pass temporaries' names.
+  boost::asio::awaitable<void> apply(const ReloadPlan& plan, const std::vector<InstanceSpec>& next);
+  bool reloading() const { return reloading_; }
+
+  std::size_t size() const { return processes_.size(); }
+  std::size_t running_count() const;
+
+ private:
+  void notify_waiters();
+  std::function<bool()> all_settled(std::vector<std::string> names);
+  void sort_processes();
+  std::chrono::milliseconds longest_stoptime() const;
+
+  boost::asio::io_context& io_;
+  LogFileRegistry logs_;
+  ProcessHost host_;
+  std::vector<std::unique_ptr<Process>> processes_;
+  std::set<boost::asio::steady_timer*> waiters_;
+  std::function<void(const StateChange&)> on_change_;
+  bool reloading_ = false;
+};
+
+}  // namespace taskd::supervisor

@@ -1,0 +1,72 @@
+#include "proto/programs_types.h"
+
+#include "common/signals.h"
+#include "proto/params.h"
+
+namespace taskd::proto {
+
+Result<NamesParams> decode_names_params(const json::value& params, bool with_wait) {
+  NamesParams decoded;
+  Fields fields(params);
+  fields.required("names", decoded.names);
+  if (with_wait) fields.optional("wait", decoded.wait).optional("timeout_ms", decoded.timeout_ms);
+  if (fields.ok() && decoded.names.empty()) fields.fail("names", "must name at least one process");
+  if (fields.ok() && decoded.timeout_ms && *decoded.timeout_ms < 0) {
+    fields.fail("timeout_ms", "must not be negative");
+  }
+  if (auto done = fields.finish(); !done) return done.error();
+  return decoded;
+}
+
+Result<StatusParams> decode_status_params(const json::value& params) {
+  StatusParams decoded;
+  Fields fields(params);
+  fields.optional("names", decoded.names);
+  if (auto done = fields.finish(); !done) return done.error();
+  return decoded;
+}
+
+Result<SignalParams> decode_signal_params(const json::value& params) {
+  SignalParams decoded;
+  Fields fields(params);
+  fields.required("names", decoded.names);
+  json::value signal;
+  fields.required("signal", signal);
+  if (fields.ok()) {
+    std::optional<int> parsed;
+    if (signal.is_string()) parsed = parse_signal(signal.get_string());
+    if (signal.is_int64()) parsed = parse_signal(std::to_string(signal.get_int64()));
+    if (!parsed) fields.fail("signal", "must be a signal name (\"HUP\") or number");
+    decoded.signal = parsed.value_or(0);
+  }
+  if (fields.ok() && decoded.names.empty()) fields.fail("names", "must name at least one process");
+  if (auto done = fields.finish(); !done) return done.error();
+  return decoded;
+}
+
+Result<TailParams> decode_tail_params(const json::value& params) {
+  TailParams decoded;
+  Fields fields(params);
+  fields.required("name", decoded.name)
+      .optional("stream", decoded.stream)
+      .optional("offset", decoded.offset)
+      .optional("length", decoded.length);
+  if (fields.ok() && decoded.stream != "stdout" && decoded.stream != "stderr") {
+    fields.fail("stream", "must be \"stdout\" or \"stderr\"");
+  }
+  if (fields.ok() && (decoded.length < 0 || decoded.length > kMaxTailLength)) {
+    fields.fail("length", "must be from 0 to 1048576");
+  }
+  if (auto done = fields.finish(); !done) return done.error();
+  return decoded;
+}
+
+Result<ReloadParams> decode_reload_params(const json::value& params) {
+  ReloadParams decoded;
+  Fields fields(params);
+  fields.optional("dry_run", decoded.dry_run);
+  if (auto done = fields.finish(); !done) return done.error();
+  return decoded;
+}
+
+}  // namespace taskd::proto
