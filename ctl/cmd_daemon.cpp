@@ -7,29 +7,17 @@ namespace taskd::ctl {
 namespace json = boost::json;
 namespace {
 
-// Calls a method without params and hands its result to `print` (or prints it with --json).
-template <class Print>
-int call_and_print(Invocation& invocation, std::string_view method, Print print) {
-  auto result = invocation.client.call(method);
-  if (!result) return report_failure(invocation, result.error());
-  if (invocation.json) {
-    std::fprintf(invocation.out, "%s\n", to_json_line(*result).c_str());
-  } else {
-    print(*result);
-  }
-  return kExitOk;
-}
-
 int run_version(Invocation& invocation, const Args& args) {
   if (!args.empty()) return usage_error(invocation, *find_command("version"), "no arguments expected");
-  return call_and_print(invocation, "daemon.version", [&](const json::value& result) {
+  return call_and_print(invocation, "daemon.version", nullptr, [&](const json::value& result) {
     std::fprintf(invocation.out, "%s\n", string_field(result, "version").c_str());
+    return kExitOk;
   });
 }
 
 int run_health(Invocation& invocation, const Args& args) {
   if (!args.empty()) return usage_error(invocation, *find_command("health"), "no arguments expected");
-  return call_and_print(invocation, "daemon.health", [&](const json::value& r) {
+  return call_and_print(invocation, "daemon.health", nullptr, [&](const json::value& r) {
     std::fprintf(invocation.out,
                  "ok: pid %lld, uptime %s, programs %lld (%lld running), tasks %lld, "
                  "sessions %lld, connections %lld\n",
@@ -40,13 +28,16 @@ int run_health(Invocation& invocation, const Args& args) {
                  static_cast<long long>(int_field(r, "tasks")),
                  static_cast<long long>(int_field(r, "sessions")),
                  static_cast<long long>(int_field(r, "connections")));
+    return kExitOk;
   });
 }
 
 int run_shutdown(Invocation& invocation, const Args& args) {
   if (!args.empty()) return usage_error(invocation, *find_command("shutdown"), "no arguments expected");
-  return call_and_print(invocation, "daemon.shutdown",
-                        [&](const json::value&) { std::fprintf(invocation.out, "Shut down\n"); });
+  return call_and_print(invocation, "daemon.shutdown", nullptr, [&](const json::value&) {
+    std::fprintf(invocation.out, "Shut down\n");
+    return kExitOk;
+  });
 }
 
 constexpr Command kCommands[] = {

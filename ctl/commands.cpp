@@ -16,7 +16,8 @@ constexpr Command kGeneral[] = {
 
 std::vector<Command> build_table() {
   std::vector<Command> table;
-  for (auto family : {daemon_commands(), std::span<const Command>(kGeneral)}) {
+  for (auto family : {daemon_commands(), program_commands(), tail_commands(), config_commands(),
+                      std::span<const Command>(kGeneral)}) {
     table.insert(table.end(), family.begin(), family.end());
   }
   std::sort(table.begin(), table.end(),
@@ -82,6 +83,48 @@ int report_failure(Invocation& invocation, const CallFailure& failure) {
   std::string code = failure.code.empty() ? "" : " (" + failure.code + ")";
   std::fprintf(invocation.err, "error: %s%s\n", failure.message.c_str(), code.c_str());
   return kExitError;
+}
+
+int call_and_print(Invocation& invocation, std::string_view method, boost::json::value params,
+                   const std::function<int(const boost::json::value&)>& print) {
+  auto result = invocation.client.call(method, std::move(params));
+  if (!result) return report_failure(invocation, result.error());
+  if (invocation.json) {
+    std::fprintf(invocation.out, "%s\n", to_json_line(*result).c_str());
+    // Scripts still get the command's exit status (status 3 when something is down), so the
+    // text printer runs with its output sent nowhere.
+    std::FILE* quiet = std::fopen("/dev/null", "w");
+    std::FILE* saved = invocation.out;
+    invocation.out = quiet ? quiet : saved;
+    int code = print(*result);
+    invocation.out = saved;
+    if (quiet) std::fclose(quiet);
+    return code;
+  }
+  return print(*result);
+}
+
+int print_results(Invocation& invocation, const boost::json::value& result, std::string_view done) {
+  int code = kExitOk;
+  const auto* results = result.is_object() ? result.as_object().if_contains("results") : nullptr;
+  if (!results || !results->is_array()) return kExitOk;
+  for (const auto& entry : results->as_array()) {
+    std::string name = string_field(entry, "name");
+    const auto* ok = entry.as_object().if_contains("ok");
+    if (ok && ok->is_bool() && ok->as_bool()) {
+      std::fprintf(invocation.out, "%s: %.*s\n", name.c_str(), static_cast<int>(done.size()), done.data());
+      continue;
+    }
+    code = kExitError;
+    const auto* error = entry.as_object().if_contains("error");
+    std::string message = error ? string_field(*error, "message") : "failed";
+    std::string code_name = error ? string_field(*error, "code") : "";
+    if (message.starts_with(name + ": ")) message.erase(0, name.size() + 2);
+    if (code_name == "NOT_FOUND") message = "no such process";
+    if (code_name == "SPAWN_FAILED") message = "spawn error: " + message;
+    std::fprintf(invocation.out, "%s: ERROR (%s)\n", name.c_str(), message.c_str());
+  }
+  return code;
 }
 
 int usage_error(Invocation& invocation, const Command& command, std::string_view why) {

@@ -5,6 +5,7 @@
 #include "ctl/client.h"
 
 #include <cstdio>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -39,7 +40,19 @@ int run_command(Invocation& invocation, const Args& words);
 int report_failure(Invocation& invocation, const CallFailure& failure);
 int usage_error(Invocation& invocation, const Command& command, std::string_view why);
 
+// Calls `method`; prints its result as JSON with --json, else hands it to `print`.
+// Returns print's exit code, or the failure's.
+int call_and_print(Invocation& invocation, std::string_view method, boost::json::value params,
+                   const std::function<int(const boost::json::value&)>& print);
+
+// For per-name results ({"results":[{name, ok, error}]}): "web: started" or
+// "web: ERROR (not running)". Returns kExitError when any entry failed.
+int print_results(Invocation& invocation, const boost::json::value& result, std::string_view done);
+
 // Families, defined in cmd_*.cpp.
 std::span<const Command> daemon_commands();
+std::span<const Command> program_commands();
+std::span<const Command> tail_commands();
+std::span<const Command> config_commands();
 
 }  // namespace taskd::ctl

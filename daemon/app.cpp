@@ -72,7 +72,8 @@ struct App::Impl {
                       supervisor,
                       started,
                       [this] { request_shutdown("rpc"); },
-                      [this](bool dry_run) { return reload(dry_run); }};
+                      [this](bool dry_run) { return reload(dry_run); },
+                      config.daemon.log_file};
   bool shutting_down = false;
   int exit_code = kExitOk;
 

@@ -13,6 +13,7 @@ inline constexpr std::string_view kDaemonVersion = "daemon.version";
 inline constexpr std::string_view kDaemonHealth = "daemon.health";
 inline constexpr std::string_view kDaemonReload = "daemon.reload";
 inline constexpr std::string_view kDaemonShutdown = "daemon.shutdown";
+inline constexpr std::string_view kDaemonTail = "daemon.tail";
 inline constexpr std::string_view kEventsSubscribe = "events.subscribe";
 inline constexpr std::string_view kEventsUnsubscribe = "events.unsubscribe";
 inline constexpr std::string_view kProgramsStatus = "programs.status";

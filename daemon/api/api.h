@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <functional>
+#include <string>
 
 namespace taskd::rpc {
 class Dispatcher;
@@ -31,6 +32,7 @@ struct ApiContext {
   std::function<void()> request_shutdown;
   // Re-reads the config file; applies it unless dry_run. Errors: kInvalidConfig, kBadState.
   std::function<boost::asio::awaitable<Result<supervisor::ReloadPlan>>(bool dry_run)> reload;
+  std::string log_file;  // the daemon's own log, for daemon.tail
 };
 
 void register_all_methods(rpc::Dispatcher& dispatcher, ApiContext& context);

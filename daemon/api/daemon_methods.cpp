@@ -4,6 +4,8 @@
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
 #include "daemon/rpc/server.h"
+#include "common/text_encoding.h"
+#include "daemon/supervisor/log_reader.h"
 #include "daemon/supervisor/supervisor.h"
 #include "proto/programs_types.h"
 #include "proto/daemon_types.h"
@@ -29,6 +31,26 @@ json::array names_of(const std::vector<std::string>& plain) {
   json::array names;
   for (const auto& name : plain) names.emplace_back(name);
   return names;
+}
+
+rpc::MethodResult tail_daemon_log(ApiContext& context, const json::value& params) {
+  std::optional<std::int64_t> offset;
+  std::int64_t length = 1600;
+  proto::Fields fields(params);
+  fields.optional("offset", offset).optional("length", length);
+  if (fields.ok() && (length < 0 || length > proto::kMaxTailLength)) {
+    fields.fail("length", "must be from 0 to 1048576");
+  }
+  if (auto done = fields.finish(); !done) return done.error();
+  auto slice = supervisor::read_log_slice(context.log_file, offset, length);
+  if (!slice) return slice.error();
+  return json::object{{"file", context.log_file},
+                      {"data", slice->is_text ? slice->data : base64_encode(slice->data)},
+                      {"encoding", slice->is_text ? "utf-8" : "base64"},
+                      {"offset", slice->offset},
+                      {"next_offset", slice->next_offset},
+                      {"size", slice->size},
+                      {"reset", slice->reset}};
 }
 
 boost::asio::awaitable<rpc::MethodResult> reload(ApiContext& context, json::value params) {
@@ -74,6 +96,9 @@ void register_daemon_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
                    context.request_shutdown();  // runs after this reply is queued
                    return json::value{{"ok", true}};
                  });
+  dispatcher.add(proto::method::kDaemonTail, [&context](const json::value& params, rpc::CallContext&) {
+    return tail_daemon_log(context, params);
+  });
   dispatcher.add_async(proto::method::kDaemonReload, [&context](const json::value& params, const rpc::CallContext&) {
     return reload(context, params);
   });

@@ -11,6 +11,8 @@
 
 #include <boost/json/value_from.hpp>
 
+#include <map>
+
 namespace taskd::api {
 namespace asio = boost::asio;
 namespace json = boost::json;
@@ -24,7 +26,7 @@ json::object encode_error(const Error& error) {
   return {{"code", error_code_name(error.code)}, {"message", error.message}};
 }
 
-json::object encode_status(const supervisor::ProcessStatus& s) {
+json::object encode_status(const supervisor::ProcessStatus& s, const ProgramConfig& program) {
   json::object out{{"name", s.name},
                    {"group", s.group},
                    {"state", supervisor::state_name(s.state)},
@@ -37,7 +39,9 @@ json::object encode_status(const supervisor::ProcessStatus& s) {
                    {"spawn_error", s.spawn_error},
                    {"backoff", s.backoff},
                    {"stdout_log", s.stdout_log},
-                   {"stderr_log", s.stderr_log}};
+                   {"stderr_log", s.stderr_log},
+                   {"autostart", program.autostart},
+                   {"priority", program.priority}};
   if (s.exit) {
     out.emplace(s.exit->signaled ? "exit_signal" : "exit_code", s.exit->code);
   }
@@ -49,6 +53,7 @@ struct Outcome {
   std::string name;
   Process* process = nullptr;
   std::optional<Error> error;
+  std::uint64_t runs_before = 0;  // Process::runs() when the start was requested
 };
 
 json::value encode_outcomes(const std::vector<Outcome>& outcomes, supervisor::Supervisor& sup) {
@@ -97,10 +102,13 @@ asio::awaitable<void> await_goal(supervisor::Supervisor& sup, std::vector<Outcom
   for (const auto& outcome : outcomes) {
     if (!outcome.error) names.push_back(outcome.name);
   }
-  auto reached = [&sup, goal](const std::string& name) {
+  std::map<std::string, std::uint64_t> runs_before;
+  for (const auto& outcome : outcomes) runs_before[outcome.name] = outcome.runs_before;
+  auto reached = [&sup, goal, runs_before](const std::string& name) {
     Process* process = sup.find(name);
     if (!process) return true;
-    return goal == Goal::kStopped ? settled(process->state()) : process->state() != ProcessState::kStarting;
+    if (goal == Goal::kStopped) return settled(process->state());
+    return process->state() != ProcessState::kStarting || process->runs() > runs_before.at(name);
   };
   // Named, not a temporary: GCC 12 mishandles capturing lambdas inside a co_await expression.
   std::function<bool()> all_reached = [names, reached] {
@@ -111,6 +119,7 @@ asio::awaitable<void> await_goal(supervisor::Supervisor& sup, std::vector<Outcom
     Process* process = outcome.error ? nullptr : sup.find(outcome.name);
     if (!process) continue;
     ProcessState state = process->state();
+    if (goal == Goal::kRunning && process->runs() > outcome.runs_before) continue;  // it ran
     if (goal == Goal::kRunning && state == ProcessState::kStarting) {
       outcome.error = make_error(ErrorCode::kTimeout, outcome.name + ": still STARTING");
     } else if (goal == Goal::kRunning && state != ProcessState::kRunning) {
@@ -144,6 +153,7 @@ asio::awaitable<rpc::MethodResult> start_programs(ApiContext& context, json::val
   auto outcomes = resolve(sup, decoded->names);
   for (auto& outcome : outcomes) {
     if (outcome.error) continue;
+    outcome.runs_before = outcome.process->runs();
     if (auto started = outcome.process->start(); !started) outcome.error = started.error();
   }
   if (decoded->wait) {
@@ -181,9 +191,10 @@ asio::awaitable<rpc::MethodResult> restart_programs(ApiContext& context, json::v
     Process* process = sup.find(outcome.name);  // look up again: a reload may have replaced it
     if (!process) {
       outcome.error = make_error(ErrorCode::kNotFound, "no such process: " + outcome.name);
-    } else if (auto started = process->start(); !started) {
-      outcome.error = started.error();
+      continue;
     }
+    outcome.runs_before = process->runs();
+    if (auto started = process->start(); !started) outcome.error = started.error();
   }
   if (decoded->wait) {
     co_await await_goal(sup, outcomes, Goal::kRunning, deadline_for(outcomes, *decoded, Goal::kRunning));
@@ -211,7 +222,9 @@ rpc::MethodResult status_programs(ApiContext& context, const json::value& params
       }
     }
   }
-  for (Process* process : selected) processes.push_back(encode_status(process->status()));
+  for (Process* process : selected) {
+    processes.push_back(encode_status(process->status(), process->spec().program));
+  }
   return json::object{{"processes", std::move(processes)}, {"errors", std::move(errors)}};
 }
 

@@ -128,6 +128,7 @@ void Process::apply(const Transition& t, ProcessState from, const Exit* exit) {
     ++timer_generation_;
     timer_.cancel();
   }
+  if (t.to == ProcessState::kRunning && from != ProcessState::kRunning) ++runs_;
   if (t.to != from) {
     std::string message;
     const std::string& n = name();

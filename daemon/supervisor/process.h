@@ -73,6 +73,9 @@ class Process {
   const std::string& name() const { return spec_.name; }
   ProcessState state() const { return machine_.state(); }
   pid_t pid() const { return pid_; }
+  // How many times the process has reached RUNNING: a start succeeded if this grew, even when
+  // the run (starttime 0) has already ended.
+  std::uint64_t runs() const { return runs_; }
   ProcessStatus status() const;
   // Truncates this process's log files (taskctl clear).
   Result<void> clear_logs();
@@ -94,6 +97,7 @@ class Process {
   std::uint64_t timer_generation_ = 0;
   pid_t pid_ = 0;
   pid_t last_pgid_ = 0;  // kept after exit to clean up leftovers of the group
+  std::uint64_t runs_ = 0;
   std::int64_t start_ms_ = 0;
   std::int64_t stop_ms_ = 0;
   std::chrono::steady_clock::time_point started_at_{};
