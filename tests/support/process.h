@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -43,6 +44,7 @@ bool wait_until(const std::function<bool()>& condition,
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
 bool path_exists(const std::string& path);
+std::uint64_t file_size(const std::string& path);  // 0 when missing
 // True while `pid` exists and is not a zombie.
 bool process_alive(pid_t pid);
 
