@@ -5,6 +5,7 @@
 #include "daemon/app.h"
 #include "daemon/cli.h"
 #include "daemon/config/config.h"
+#include "daemon/config/runtime_check.h"
 #include "daemon/daemonize.h"
 
 #include <sys/stat.h>
@@ -69,6 +70,10 @@ int main(int argc, char** argv) {
     return taskd::kExitUsage;
   }
   if (cli->check_only) {
+    if (auto checked = taskd::check_runtime(*config); !checked) {
+      std::fprintf(stderr, "taskd: %s\n", checked.error().message.c_str());
+      return taskd::kExitBadConfig;
+    }
     std::printf("%s: ok (%zu programs)\n", config->path.c_str(), config->programs.size());
     return taskd::kExitOk;
   }
