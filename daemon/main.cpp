@@ -7,7 +7,9 @@
 #include "daemon/config/config.h"
 #include "daemon/config/runtime_check.h"
 #include "daemon/daemonize.h"
+#include "daemon/supervisor/spawn.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,6 +35,17 @@ taskd::Result<taskd::Config> load(const taskd::CliOptions& cli) {
                                          : *cli.socket_override;
   }
   return config;
+}
+
+// Every supervised process holds two pipes open in the daemon: the default soft limit of 1024
+// would cap taskd at about 500 programs, so take the hard limit.
+void raise_fd_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    taskd::supervisor::set_child_fd_soft_limit(limit.rlim_cur);
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 bool make_private_dir(const std::string& path) {
@@ -79,6 +92,7 @@ int main(int argc, char** argv) {
   }
 
   std::signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
   if (!cli->foreground) taskd::daemonize(cli->daemon_pipe_fd);
   if (!make_private_dir(config->daemon.data_dir)) return taskd::kExitFailure;
   if (auto logging = taskd::setup_logging({config->daemon.log_file, config->daemon.log_level, true});

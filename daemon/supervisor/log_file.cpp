@@ -1,6 +1,7 @@
 #include "daemon/supervisor/log_file.h"
 
 #include <fcntl.h>
+#include <algorithm>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,10 +16,10 @@ Error io_error(const std::string& what, const std::string& path) {
   return make_error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
 }
 
-Result<UniqueFd> open_append(const std::string& path) {
+Result<UniqueFd> open_for_log(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
   if (!fd) return io_error("failed to open log file", path);
   return fd;
 }
@@ -31,7 +32,7 @@ LogFile::LogFile(std::string path, UniqueFd fd, std::uint64_t size, std::uint64_
 
 Result<std::shared_ptr<LogFile>> LogFile::open(const std::string& path, std::uint64_t max_bytes,
                                                int backups) {
-  auto fd = open_append(path);
+  auto fd = open_for_log(path);
   if (!fd) return fd.error();
   struct stat st{};
   ::fstat(fd->get(), &st);
@@ -58,7 +59,7 @@ Result<void> LogFile::rotate() {
   } else if (::truncate(path_.c_str(), 0) != 0 && errno != ENOENT) {
     return io_error("failed to truncate", path_);
   }
-  auto fd = open_append(path_);
+  auto fd = open_for_log(path_);
   if (!fd) return fd.error();
   fd_ = std::move(*fd);
   size_ = 0;
@@ -68,7 +69,7 @@ Result<void> LogFile::rotate() {
 Result<void> LogFile::write(std::string_view data) {
   while (!data.empty()) {
     if (!fd_) {
-      auto fd = open_append(path_);
+      auto fd = open_for_log(path_);
       if (!fd) return fd.error();
       fd_ = std::move(*fd);
     }
@@ -79,7 +80,7 @@ Result<void> LogFile::write(std::string_view data) {
       }
       chunk = data.substr(0, static_cast<std::size_t>(max_bytes_ - size_));
     }
-    ssize_t n = ::write(fd_.get(), chunk.data(), chunk.size());
+    ssize_t n = ::pwrite(fd_.get(), chunk.data(), chunk.size(), static_cast<off_t>(size_));
     if (n < 0) {
       if (errno == EINTR) continue;
       return io_error("failed to write log file", path_);
@@ -90,8 +91,51 @@ Result<void> LogFile::write(std::string_view data) {
   return {};
 }
 
+Result<long> LogFile::splice_from(int pipe_fd, std::size_t max) {
+  if (!fd_) {
+    auto fd = open_for_log(path_);
+    if (!fd) return fd.error();
+    fd_ = std::move(*fd);
+  }
+  if (max_bytes_ > 0) {
+    if (size_ >= max_bytes_) {
+      if (auto rotated = rotate(); !rotated) return rotated.error();
+    }
+    max = static_cast<std::size_t>(std::min<std::uint64_t>(max, max_bytes_ - size_));
+  }
+  ssize_t n = -1;
+  if (can_splice_) {
+    loff_t offset = static_cast<loff_t>(size_);
+    do {
+      n = ::splice(pipe_fd, nullptr, fd_.get(), &offset, max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EINVAL) can_splice_ = false;  // this file system cannot splice
+  }
+  if (!can_splice_) {
+    static char buffer[64 * 1024];
+    do {
+      n = ::read(pipe_fd, buffer, std::min(max, sizeof buffer));
+    } while (n < 0 && errno == EINTR);
+    if (n > 0) {
+      std::uint64_t before = size_;
+      if (auto written = write(std::string_view(buffer, static_cast<std::size_t>(n))); !written) {
+        return written.error();
+      }
+      size_ = before;  // write() already counted; recounted below
+    }
+  }
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return -1L;
+    if (errno == EPIPE) return 0L;
+    return io_error("failed to move output into", path_);
+  }
+  size_ += static_cast<std::uint64_t>(n);
+  return static_cast<long>(n);
+}
+
 Result<void> LogFile::truncate() {
   if (fd_ && ::ftruncate(fd_.get(), 0) != 0) return io_error("failed to truncate", path_);
+  if (!fd_ && ::truncate(path_.c_str(), 0) != 0 && errno != ENOENT) return io_error("failed to truncate", path_);
   size_ = 0;
   return {};
 }

@@ -1,6 +1,8 @@
 // A program's output log: appends, rotates by size (NAME → NAME.1 → ... → NAME.backups), and
-// can be shared by several processes (numprocs instances writing one file). Writes are plain
-// write(2) to a regular file on the event loop: the page cache absorbs them.
+// can be shared by several processes (numprocs instances writing one file). Writes go to the
+// offset the log tracks (pwrite/splice; splice cannot target O_APPEND files), on the event loop:
+// the page cache absorbs them. Truncating the file behind taskd's back leaves a hole; use
+// `taskctl clear`.
 #pragma once
 
 #include "common/error.h"
@@ -20,6 +22,10 @@ class LogFile {
                                                int backups);
 
   Result<void> write(std::string_view data);
+  // Moves up to `max` bytes from a non-blocking pipe into the log with splice(2) (read and write
+  // where the file system cannot splice). Returns the bytes moved, 0 at EOF, -1 when the pipe is
+  // empty. Never crosses a rotation boundary in one call.
+  Result<long> splice_from(int pipe_fd, std::size_t max);
   // Empties the log (taskctl clear); backups are kept.
   Result<void> truncate();
   const std::string& path() const { return path_; }
@@ -35,6 +41,7 @@ class LogFile {
   std::uint64_t size_;
   std::uint64_t max_bytes_;
   int backups_;
+  bool can_splice_ = true;
 };
 
 // One LogFile per path, shared while anyone uses it.

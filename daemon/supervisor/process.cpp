@@ -253,14 +253,9 @@ std::shared_ptr<OutputPump> Process::start_pump(UniqueFd pipe, const OutputConfi
   if (!file) {
     // Keep draining so the child never blocks on a full pipe; say why its output is lost.
     log(LogChannel::kSup).error("{}; output of {} is discarded", file.error().message, name());
+    return OutputPump::start(host_.io, std::move(pipe), nullptr);
   }
-  std::shared_ptr<LogFile> sink = file ? *file : nullptr;
-  return OutputPump::start(host_.io, std::move(pipe), [sink, process = name()](std::string_view chunk) {
-    if (!sink) return;
-    if (auto written = sink->write(chunk); !written) {
-      log(LogChannel::kSup).error("{} (output of {})", written.error().message, process);
-    }
-  });
+  return OutputPump::start_to_file(host_.io, std::move(pipe), *file);
 }
 
 void Process::on_exit(int wait_status) {

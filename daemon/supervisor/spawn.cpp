@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <algorithm>
 #include <map>
 
 extern char** environ;
@@ -97,6 +99,8 @@ std::string resolve_program(const std::string& program, const std::vector<std::s
   return program;  // exec fails with ENOENT and says so
 }
 
+unsigned long g_child_fd_soft_limit = 0;  // 0: leave the inherited limit alone
+
 [[noreturn]] void child_fail(int report_fd, int stage) {
   ChildFailure failure{stage, errno};
   ssize_t ignored = ::write(report_fd, &failure, sizeof failure);
@@ -143,6 +147,12 @@ int above_stdio(int fd) { return fd > 2 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 3); 
     }
     if (::setgid(identity->gid) != 0) child_fail(report_fd, kStageSetgid);
     if (::setuid(identity->uid) != 0) child_fail(report_fd, kStageSetuid);
+  }
+  if (g_child_fd_soft_limit) {
+    rlimit limit{};
+    ::getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = std::min<rlim_t>(g_child_fd_soft_limit, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
   }
   close_fds_except(report_fd);  // the report pipe is O_CLOEXEC: exec closes it
   ::execve(program, argv, envp);
@@ -264,6 +274,8 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
   return make_error(ErrorCode::kSpawnFailed,
                     what + ": " + (n == sizeof failure ? std::strerror(failure.error) : "unknown error"));
 }
+
+void set_child_fd_soft_limit(unsigned long soft_limit) { g_child_fd_soft_limit = soft_limit; }
 
 std::vector<std::string> merged_environment(
     const std::vector<std::pair<std::string, std::string>>& overrides) {

@@ -46,6 +46,10 @@ struct SpawnedProcess {
 // kSpawnFailed with a message such as "cannot execute 'nope': No such file or directory".
 Result<SpawnedProcess> spawn_process(const SpawnSpec& spec);
 
+// The daemon raises its own open-file limit; children get this soft limit back (as systemd
+// does), so programs that iterate over every possible fd stay fast.
+void set_child_fd_soft_limit(unsigned long soft_limit);
+
 // The daemon's environment overlaid with `overrides`, as "NAME=value" strings.
 std::vector<std::string> merged_environment(const std::vector<std::pair<std::string, std::string>>& overrides);
 
