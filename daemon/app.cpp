@@ -4,6 +4,9 @@
 #include "common/log.h"
 #include "daemon/api/api.h"
 #include "daemon/config/runtime_check.h"
+#include "daemon/api/task_json.h"
+#include "daemon/exec/exec_manager.h"
+#include "daemon/tasks/task_manager.h"
 #include "daemon/readiness.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
@@ -66,6 +69,10 @@ struct App::Impl {
                      config.daemon.max_connections};
   supervisor::Reaper reaper{io};
   supervisor::Supervisor supervisor{io, reaper};
+  exec::ExecManager execs{io, reaper, config.exec};
+  tasks::TaskManager tasks{io, reaper, config.daemon.data_dir,
+                           tasks::TaskCodec{api::encode_task_file, api::decode_task_file,
+                                            api::decode_task_spec_json}};
   asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
   api::ApiContext api{events,
                       server,
@@ -73,7 +80,9 @@ struct App::Impl {
                       started,
                       [this] { request_shutdown("rpc"); },
                       [this](bool dry_run) { return reload(dry_run); },
-                      config.daemon.log_file};
+                      config.daemon.log_file,
+                      execs,
+                      tasks};
   bool shutting_down = false;
   int exit_code = kExitOk;
 
@@ -87,6 +96,8 @@ struct App::Impl {
     supervisor.configure(*instances);
     api::register_all_methods(dispatcher, api);
     api::forward_process_events(api, reaper);
+    api::forward_task_events(api);
+    tasks.load();
     auto address = parse_address(config.daemon.socket);
     if (!address) return address.error();
     if (auto listening = server.listen_unix(std::get<UnixAddress>(*address).path,
@@ -163,6 +174,8 @@ struct App::Impl {
   asio::awaitable<void> shutdown() {
     server.stop_listening();
     events.publish(proto::topic::kDaemon, "shutdown", {});
+    execs.cancel_all();
+    co_await tasks.stop_all();
     co_await supervisor.stop_all();
     server.close_connections();
     asio::steady_timer wait(io);

@@ -23,6 +23,13 @@ inline constexpr std::string_view kProgramsRestart = "programs.restart";
 inline constexpr std::string_view kProgramsSignal = "programs.signal";
 inline constexpr std::string_view kProgramsTail = "programs.tail";
 inline constexpr std::string_view kProgramsClear = "programs.clear";
+inline constexpr std::string_view kExecRun = "exec.run";
+inline constexpr std::string_view kTasksCreate = "tasks.create";
+inline constexpr std::string_view kTasksGet = "tasks.get";
+inline constexpr std::string_view kTasksList = "tasks.list";
+inline constexpr std::string_view kTasksDelete = "tasks.delete";
+inline constexpr std::string_view kTasksSync = "tasks.sync";
+inline constexpr std::string_view kTasksPoll = "tasks.poll";
 inline constexpr std::string_view kEvent = "event";  // server → client notification
 }  // namespace method
 

@@ -16,6 +16,14 @@ class EventBus;
 class Server;
 }  // namespace taskd::rpc
 
+namespace taskd::exec {
+class ExecManager;
+}  // namespace taskd::exec
+
+namespace taskd::tasks {
+class TaskManager;
+}  // namespace taskd::tasks
+
 namespace taskd::supervisor {
 class Reaper;
 class Supervisor;
@@ -33,6 +41,8 @@ struct ApiContext {
   // Re-reads the config file; applies it unless dry_run. Errors: kInvalidConfig, kBadState.
   std::function<boost::asio::awaitable<Result<supervisor::ReloadPlan>>(bool dry_run)> reload;
   std::string log_file;  // the daemon's own log, for daemon.tail
+  exec::ExecManager& execs;
+  tasks::TaskManager& tasks;
 };
 
 void register_all_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
@@ -40,6 +50,10 @@ void register_all_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
 void register_daemon_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
 void register_events_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
 void register_programs_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
+void register_exec_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
+void register_tasks_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
+// Publishes task lifecycle changes as `task` events.
+void forward_task_events(ApiContext& context);
 // Publishes supervisor state changes and reaped orphans as `process` events.
 void forward_process_events(ApiContext& context, supervisor::Reaper& reaper);
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/error.h"
+#include "daemon/exec/exec_settings.h"
 
 #include <sys/types.h>
 
@@ -71,6 +72,7 @@ struct ProgramConfig {
 struct Config {
   std::string path;  // the file it came from; empty for built-in defaults
   DaemonSettings daemon;
+  exec::ExecSettings exec;
   std::vector<ProgramConfig> programs;  // sorted by (priority, name)
 };
 

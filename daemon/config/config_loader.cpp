@@ -100,6 +100,20 @@ Result<void> parse_daemon_section(const toml::table& table, const std::string& f
   return section.finish();
 }
 
+Result<void> parse_exec_section(const toml::table& table, const std::string& file, exec::ExecSettings& out) {
+  TomlSection section(table, file, "exec");
+  std::int64_t max_concurrent = static_cast<std::int64_t>(out.max_concurrent);
+  section.integer("max_concurrent", max_concurrent, 1, 100000);
+  std::int64_t ttl_ms = out.request_key_ttl.count() * 1000;
+  section.seconds("request_key_ttl", ttl_ms);
+  std::int64_t max_keys = static_cast<std::int64_t>(out.max_request_keys);
+  section.integer("max_request_keys", max_keys, 0, 1000000);
+  out.max_concurrent = static_cast<std::size_t>(max_concurrent);
+  out.request_key_ttl = std::chrono::seconds(ttl_ms / 1000);
+  out.max_request_keys = static_cast<std::size_t>(max_keys);
+  return section.finish();
+}
+
 void fill_defaults(DaemonSettings& daemon) {
   if (daemon.socket.empty()) daemon.socket = default_socket_path();
   if (daemon.data_dir.empty()) daemon.data_dir = default_data_dir();
@@ -150,6 +164,13 @@ Result<Config> parse_config(std::string_view text, const std::string& path) {
     }
   }
   fill_defaults(config.daemon);
+  if (const toml::node* exec = top.node("exec")) {
+    if (!exec->is_table()) {
+      top.fail(*exec, "exec", "must be a table ([exec])");
+    } else if (auto r = parse_exec_section(*exec->as_table(), path, config.exec); !r) {
+      return r.error();
+    }
+  }
   if (const toml::node* programs = top.node("programs")) {
     auto parsed = config::parse_programs(*programs, path, base_dir, config.daemon.data_dir);
     if (!parsed) return parsed.error();

@@ -1,0 +1,160 @@
+// exec.run: run one command to completion and return its exit status and output, optionally
+// streaming the output as `output` events to the calling connection first.
+#include "daemon/api/api.h"
+
+#include "common/text_encoding.h"
+#include "daemon/exec/exec_manager.h"
+#include "daemon/rpc/dispatcher.h"
+#include "daemon/rpc/event_bus.h"
+#include "daemon/rpc/rpc_connection.h"
+#include "proto/exec_types.h"
+#include "proto/methods.h"
+
+#include <boost/json/serialize.hpp>
+
+namespace taskd::api {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+// Output as JSON: text when it is UTF-8, base64 otherwise.
+void put_output(json::object& out, std::string_view name, const exec::OutputCapture& capture) {
+  std::string bytes = capture.bytes();
+  bool text = is_valid_utf8(bytes);
+  out.emplace(name, text ? bytes : base64_encode(bytes));
+  out.emplace(std::string(name) + "_encoding", text ? "utf-8" : "base64");
+  out.emplace(std::string(name) + "_bytes", capture.total());
+  out.emplace(std::string(name) + "_truncated_bytes", capture.total() - bytes.size());
+}
+
+json::object encode_result(const exec::Exec& exec, std::uint64_t id) {
+  const exec::ExecResult& r = exec.result();
+  json::object out{{"exec_id", "e-" + std::to_string(id)},
+                   {"reason", exec::reason_name(r.reason)},
+                   {"exit_code", r.exit_code ? json::value(*r.exit_code) : json::value(nullptr)},
+                   {"signal", r.signal ? json::value(*r.signal) : json::value(nullptr)},
+                   {"timed_out", r.timed_out},
+                   {"duration_ms", r.duration_ms},
+                   {"pid", r.pid}};
+  put_output(out, "stdout", exec.stdout_capture());
+  put_output(out, "stderr", exec.stderr_capture());
+  if (!r.error.empty()) out.emplace("error", r.error);
+  return out;
+}
+
+// Turns output chunks into `output` events. Chunks are cut wherever the pipe was read, so up
+// to three bytes of an unfinished UTF-8 character are held back for the next chunk.
+class OutputStreamer {
+ public:
+  OutputStreamer(rpc::EventBus& events, std::weak_ptr<rpc::RpcConnection> connection, std::string exec_id)
+      : events_(events), connection_(std::move(connection)), exec_id_(std::move(exec_id)) {}
+
+  void chunk(std::string_view stream, std::uint64_t offset, std::string_view data) {
+    Pending& pending = stream == "stdout" ? out_ : err_;
+    std::string bytes = pending.carry + std::string(data);
+    std::uint64_t start = offset - pending.carry.size();
+    pending.carry.clear();
+    std::size_t whole = utf8_complete_prefix(bytes);
+    if (whole < bytes.size() && is_valid_utf8(std::string_view(bytes).substr(0, whole))) {
+      pending.carry = bytes.substr(whole);
+      pending.carry_offset = start + whole;
+      bytes.resize(whole);
+    }
+    if (!bytes.empty()) send(stream, start, bytes);
+  }
+
+  // The output ended inside a character: send what was held back as it is.
+  void flush() {
+    if (!out_.carry.empty()) send("stdout", out_.carry_offset, out_.carry);
+    if (!err_.carry.empty()) send("stderr", err_.carry_offset, err_.carry);
+  }
+
+ private:
+  struct Pending {
+    std::string carry;
+    std::uint64_t carry_offset = 0;
+  };
+
+  void send(std::string_view stream, std::uint64_t offset, const std::string& bytes) {
+    auto connection = connection_.lock();
+    if (!connection || !connection->is_open()) return;
+    bool text = is_valid_utf8(bytes);
+    events_.send_to(*connection, proto::topic::kOutput, "chunk",
+                    {{"exec_id", exec_id_},
+                     {"stream", stream},
+                     {"offset", offset},
+                     {"data", text ? bytes : base64_encode(bytes)},
+                     {"encoding", text ? "utf-8" : "base64"}});
+  }
+
+  rpc::EventBus& events_;
+  std::weak_ptr<rpc::RpcConnection> connection_;
+  std::string exec_id_;
+  Pending out_;
+  Pending err_;
+};
+
+exec::ExecRequest to_request(proto::ExecParams& p) {
+  exec::ExecRequest request;
+  request.argv = std::move(p.cmd);
+  request.env = std::move(p.env);
+  request.cwd = std::move(p.cwd);
+  request.umask = p.umask;
+  request.user = std::move(p.user);
+  request.stdin_data = std::move(p.stdin_data);
+  request.timeout_ms = p.timeout_ms;
+  request.kill_grace_ms = p.kill_grace_ms;
+  request.stop_signal = p.stop_signal;
+  request.max_output_bytes = p.max_output_bytes;
+  return request;
+}
+
+std::string fingerprint_of(const json::value& params) {
+  json::object copy = params.as_object();
+  copy.erase("stream");
+  return json::serialize(copy);
+}
+
+asio::awaitable<rpc::MethodResult> run_exec(ApiContext& context, json::value params,
+                                            std::shared_ptr<rpc::RpcConnection> connection) {
+  auto decoded = proto::decode_exec_params(params);
+  if (!decoded) co_return decoded.error();
+  bool stream = decoded->stream;
+  std::string key = decoded->request_key;
+  // The exec id is only known once started; the streamer learns it through this holder.
+  auto streamer = std::make_shared<std::unique_ptr<OutputStreamer>>();
+  exec::Exec::OnOutput on_output;
+  if (stream) {
+    on_output = [streamer](std::string_view s, std::uint64_t offset, std::string_view data) {
+      if (*streamer) (*streamer)->chunk(s, offset, data);
+    };
+  }
+  std::uint64_t owner = connection->id();
+  auto started = context.execs.start(to_request(*decoded), std::move(on_output), owner, key,
+                                     key.empty() ? std::string() : fingerprint_of(params));
+  if (!started) co_return started.error();
+  if (stream) {
+    *streamer = std::make_unique<OutputStreamer>(context.events, connection,
+                                                 "e-" + std::to_string(started->id));
+  }
+  if (context.execs.adopt_owner(owner)) {
+    connection->on_close([&execs = context.execs, owner] { execs.release_owner(owner); });
+  }
+  std::shared_ptr<exec::Exec> exec = started->exec;
+  co_await exec->wait();
+  if (*streamer) (*streamer)->flush();
+  json::object result = encode_result(*exec, started->id);
+  if (started->reused) result.emplace("reused", true);
+  co_return result;
+}
+
+}  // namespace
+
+void register_exec_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
+  dispatcher.add_async(proto::method::kExecRun, [&context](const json::value& params, const rpc::CallContext& call) {
+    return run_exec(context, params, call.connection);
+  });
+}
+
+}  // namespace taskd::api

@@ -1,0 +1,374 @@
+#include "daemon/tasks/task_manager.h"
+
+#include "common/log.h"
+#include "common/signals.h"
+#include "daemon/exec/exec.h"
+#include "daemon/tasks/file_steps.h"
+#include "daemon/tasks/path_policy.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+
+#include <chrono>
+
+namespace taskd::tasks {
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::int64_t kDefaultRunTimeoutMs = 60'000;
+constexpr std::int64_t kDefaultCheckTimeoutMs = 30'000;
+constexpr std::uint64_t kCommandOutputLimit = 64 * 1024;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+exec::ExecRequest command_request(const CommandSpec& command, std::int64_t default_timeout_ms) {
+  exec::ExecRequest request;
+  request.argv = command.argv;
+  request.env = command.env;
+  request.cwd = command.cwd;
+  request.umask = command.umask;
+  request.user = command.user;
+  request.timeout_ms = command.timeout_ms > 0 ? command.timeout_ms : default_timeout_ms;
+  request.max_output_bytes = kCommandOutputLimit;
+  return request;
+}
+
+// "exit status 2: <stderr>" for a command that did not succeed.
+std::string command_failure(const exec::Exec& run) {
+  const auto& r = run.result();
+  std::string what;
+  switch (r.reason) {
+    case exec::ExitReason::kSpawnFailed: return r.error;
+    case exec::ExitReason::kTimeout: what = "timed out"; break;
+    case exec::ExitReason::kSignaled: what = "killed by SIG" + signal_name(*r.signal); break;
+    case exec::ExitReason::kCancelled: what = "cancelled"; break;
+    case exec::ExitReason::kExited: what = "exit status " + std::to_string(r.exit_code.value_or(-1)); break;
+  }
+  std::string err = run.stderr_capture().bytes();
+  if (err.size() > 500) err = err.substr(0, 500) + "...";
+  while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
+  return err.empty() ? what : what + ": " + err;
+}
+
+bool succeeded(const exec::Exec& run) {
+  return run.result().reason == exec::ExitReason::kExited && run.result().exit_code == 0;
+}
+
+}  // namespace
+
+std::string_view poll_status_name(PollResult::Status status) {
+  switch (status) {
+    case PollResult::Status::kDone: return "DONE";
+    case PollResult::Status::kInProgress: return "INPROGRESS";
+    case PollResult::Status::kError: return "ERROR";
+  }
+  return "ERROR";
+}
+
+TaskManager::TaskManager(asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir, TaskCodec codec)
+    : io_(io), reaper_(reaper), store_(data_dir + "/tasks", std::move(codec)) {}
+
+void TaskManager::load() {
+  for (auto& record : store_.load_all()) {
+    auto spec = store_.codec().decode_spec(record.spec_json);
+    if (!spec) {
+      log(LogChannel::kTask).error("skipping task {}: its spec no longer decodes: {}", record.id, spec.error().message);
+      continue;
+    }
+    auto task = std::make_unique<Task>();
+    task->spec = std::move(*spec);
+    task->generation = next_generation_++;
+    if (record.process.kind == ProcessStatus::Kind::kRunning) {
+      // The process belonged to an earlier taskd: it cannot be re-adopted (it may even be gone).
+      record.process.kind = ProcessStatus::Kind::kTerminated;
+      record.process.reason = "daemon_restart";
+      record.process.message = "taskd restarted while the process ran; its outcome is unknown";
+      record.process.finished_at_ms = now_ms();
+    }
+    if (record.setup == SetupOutcome::kPending) {
+      record.setup = SetupOutcome::kFail;
+      record.setup_error = "taskd restarted during setup";
+    }
+    task->record = std::move(record);
+    save(*task);
+    std::string id = task->record.id;
+    tasks_[id] = std::move(task);
+  }
+  if (!tasks_.empty()) log(LogChannel::kTask).info("loaded {} task(s) from disk", tasks_.size());
+}
+
+TaskManager::Task* TaskManager::find(const std::string& id, std::uint64_t generation) {
+  auto found = tasks_.find(id);
+  if (found == tasks_.end() || found->second->generation != generation) return nullptr;
+  return found->second.get();
+}
+
+void TaskManager::save(const Task& task) {
+  if (auto saved = store_.save(task.record); !saved) {
+    log(LogChannel::kTask).error("failed to save task {}: {}", task.record.id, saved.error().message);
+  }
+}
+
+void TaskManager::emit(std::string_view type, const Task& task) {
+  if (on_event_) on_event_(type, task.record);
+}
+
+Result<void> TaskManager::validate(const DesiredTask& task) const {
+  if (!is_valid_task_id(task.id)) {
+    return make_error(ErrorCode::kInvalidParams, "task id must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+        .with("field", "id");
+  }
+  for (std::size_t i = 0; i < task.spec.setup.size(); ++i) {
+    const SetupStep& step = task.spec.setup[i];
+    if (step.kind == SetupStep::Kind::kRun) continue;
+    if (auto ok = check_setup_path(step.path); !ok) {
+      Error error = ok.error();
+      error.message = "setup[" + std::to_string(i) + "]: " + error.message;
+      return std::move(error).with("field", "spec.setup[" + std::to_string(i) + "].path");
+    }
+  }
+  return {};
+}
+
+asio::awaitable<Result<TaskRecord>> TaskManager::create(DesiredTask desired) {
+  if (auto ok = validate(desired); !ok) co_return ok.error();
+  if (tasks_.contains(desired.id)) {
+    co_return make_error(ErrorCode::kAlreadyExists, "task " + desired.id + " already exists").with("id", desired.id);
+  }
+  auto task = std::make_unique<Task>();
+  task->spec = std::move(desired.spec);
+  task->generation = next_generation_++;
+  task->record.id = desired.id;
+  task->record.spec_json = std::move(desired.spec_json);
+  task->record.created_at_ms = now_ms();
+  task->record.process.reason = task->spec.process ? "setup" : "no_process";
+  std::uint64_t generation = task->generation;
+  std::string id = desired.id;
+  emit("created", *task);
+  tasks_[id] = std::move(task);
+
+  auto started = Clock::now();
+  Result<void> setup = co_await run_setup(id, generation);
+  Task* current = find(id, generation);
+  if (!current) co_return make_error(ErrorCode::kNotFound, "task " + id + " was deleted during its setup");
+  current->record.setup_duration_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+  if (!setup) {
+    current->record.setup = SetupOutcome::kFail;
+    current->record.setup_error = setup.error().message;
+    current->record.process.reason = "setup_failed";
+    log(LogChannel::kTask).info("task {} FAIL: step {}: {}", id, current->record.failed_step, setup.error().message);
+    save(*current);
+    emit("failed", *current);
+    co_return current->record;
+  }
+  current->record.setup = SetupOutcome::kReady;
+  current->record.failed_step = -1;
+  if (current->spec.process) start_process(*current);
+  log(LogChannel::kTask).info("task {} READY in {} ms", id, current->record.setup_duration_ms);
+  save(*current);
+  emit("ready", *current);
+  co_return current->record;
+}
+
+asio::awaitable<Result<void>> TaskManager::run_setup(std::string id, std::uint64_t generation) {
+  for (std::size_t i = 0;; ++i) {
+    Task* task = find(id, generation);
+    if (!task) co_return make_error(ErrorCode::kCancelled, "deleted");
+    if (i >= task->spec.setup.size()) co_return Result<void>{};
+    task->record.failed_step = static_cast<int>(i);
+    const SetupStep& step = task->spec.setup[i];
+    std::string label = "step " + std::to_string(i) + " (" + std::string(step_kind_name(step.kind)) + ")";
+    if (step.kind != SetupStep::Kind::kRun) {
+      if (auto applied = apply_file_step(step); !applied) {
+        co_return make_error(applied.error().code, label + ": " + applied.error().message);
+      }
+      continue;
+    }
+    auto run = exec::Exec::start(io_, reaper_, command_request(step.run, kDefaultRunTimeoutMs));
+    co_await run->wait();
+    if (!succeeded(*run)) co_return make_error(ErrorCode::kSpawnFailed, label + ": " + command_failure(*run));
+  }
+}
+
+void TaskManager::start_process(Task& task) {
+  auto process = std::make_shared<TaskProcess>(io_, reaper_);
+  std::string id = task.record.id;
+  std::uint64_t generation = task.generation;
+  auto pid = process->start(*task.spec.process, store_.dir_of(id),
+                            [this, id, generation](int status) { on_process_exit(id, generation, status); });
+  ProcessStatus& status = task.record.process;
+  if (!pid) {
+    status.kind = ProcessStatus::Kind::kTerminated;
+    status.reason = "spawn_failed";
+    status.message = pid.error().message;
+    status.started_at_ms = status.finished_at_ms = now_ms();
+    return;
+  }
+  task.process = process;
+  status.kind = ProcessStatus::Kind::kRunning;
+  status.reason.clear();
+  status.pid = *pid;
+  status.started_at_ms = now_ms();
+  log(LogChannel::kTask).info("task {} process started pid={}", id, *pid);
+  emit("process_started", task);
+}
+
+void TaskManager::on_process_exit(const std::string& id, std::uint64_t generation, int wait_status) {
+  Task* task = find(id, generation);
+  if (!task) return;
+  ProcessStatus& status = task->record.process;
+  status.kind = ProcessStatus::Kind::kTerminated;
+  status.finished_at_ms = now_ms();
+  status.pid = 0;
+  if (WIFSIGNALED(wait_status)) {
+    status.signal = WTERMSIG(wait_status);
+    status.reason = !stopping_reason_.empty() ? stopping_reason_ : task->deleting ? "stopped" : "signaled";
+    status.message = "killed by SIG" + signal_name(*status.signal);
+  } else {
+    status.exit_code = WEXITSTATUS(wait_status);
+    status.reason = *status.exit_code == 0 ? "completed" : "error";
+    if (!stopping_reason_.empty() || task->deleting) status.reason = !stopping_reason_.empty() ? stopping_reason_ : "stopped";
+    status.message = "exit status " + std::to_string(*status.exit_code);
+  }
+  log(LogChannel::kTask).info("task {} process exited: {}", id, status.message);
+  save(*task);
+  emit("process_exited", *task);
+}
+
+const TaskRecord* TaskManager::get(const std::string& id) const {
+  auto found = tasks_.find(id);
+  return found == tasks_.end() ? nullptr : &found->second->record;
+}
+
+std::vector<const TaskRecord*> TaskManager::list() const {
+  std::vector<const TaskRecord*> records;
+  records.reserve(tasks_.size());
+  for (const auto& [id, task] : tasks_) records.push_back(&task->record);
+  return records;
+}
+
+asio::awaitable<bool> TaskManager::remove(std::string id, std::chrono::milliseconds grace) {
+  auto found = tasks_.find(id);
+  if (found == tasks_.end()) co_return false;
+  Task* task = found->second.get();
+  std::uint64_t generation = task->generation;
+  if (task->deleting) co_return true;  // another delete is finishing it
+  task->deleting = true;
+  if (auto process = task->process; process && process->running()) co_await process->stop(grace);
+  task = find(id, generation);
+  if (!task) co_return true;
+  TaskRecord last = task->record;
+  tasks_.erase(id);
+  if (auto removed = store_.remove(id); !removed) {
+    log(LogChannel::kTask).error("failed to remove the state of task {}: {}", id, removed.error().message);
+  }
+  log(LogChannel::kTask).info("task {} deleted", id);
+  if (on_event_) on_event_("deleted", last);
+  co_return true;
+}
+
+asio::awaitable<Result<PollResult>> TaskManager::poll(std::string id) {
+  using S = PollResult::Status;
+  auto found = tasks_.find(id);
+  if (found == tasks_.end()) co_return make_error(ErrorCode::kNotFound, "no such task: " + id).with("id", id);
+  Task* task = found->second.get();
+  std::uint64_t generation = task->generation;
+  const TaskRecord& record = task->record;
+  if (record.done) co_return PollResult{S::kDone, "done"};
+  if (record.setup == SetupOutcome::kPending) co_return PollResult{S::kInProgress, "setup is running"};
+  if (record.setup == SetupOutcome::kFail) co_return PollResult{S::kError, "setup failed: " + record.setup_error};
+  if (task->spec.deadline_ms > 0 && now_ms() - record.created_at_ms > task->spec.deadline_ms) {
+    co_return PollResult{S::kError, "deadline passed (" + std::to_string(task->spec.deadline_ms) + " ms)"};
+  }
+  PollResult result{S::kDone, "done"};
+  if (task->spec.check) {
+    auto check = exec::Exec::start(io_, reaper_, command_request(*task->spec.check, kDefaultCheckTimeoutMs));
+    co_await check->wait();
+    task = find(id, generation);
+    if (!task) co_return make_error(ErrorCode::kNotFound, "task " + id + " was deleted during its check");
+    if (!succeeded(*check)) {
+      bool ran = check->result().reason == exec::ExitReason::kExited;
+      co_return ran ? PollResult{S::kInProgress, "check: " + command_failure(*check)}
+                    : PollResult{S::kError, "check failed to run: " + command_failure(*check)};
+    }
+  } else if (task->spec.process) {
+    const ProcessStatus& process = task->record.process;
+    if (process.kind != ProcessStatus::Kind::kTerminated) co_return PollResult{S::kInProgress, "process is running"};
+    if (process.reason != "completed") {
+      co_return PollResult{S::kError, "process " + process.reason + ": " + process.message};
+    }
+  }
+  task->record.done = true;
+  save(*task);
+  emit("done", *task);
+  co_return result;
+}
+
+asio::awaitable<SyncReport> TaskManager::sync(std::vector<DesiredTask> desired, std::chrono::milliseconds grace) {
+  SyncReport report;
+  std::vector<std::string> existing;
+  for (const auto& [id, task] : tasks_) existing.push_back(id);
+  for (const auto& id : existing) {
+    bool wanted = std::any_of(desired.begin(), desired.end(), [&](const DesiredTask& d) { return d.id == id; });
+    if (wanted) continue;
+    bool removed = co_await remove(id, grace);
+    if (removed) report.deleted.push_back(id);
+  }
+  for (auto& task : desired) {
+    std::string id = task.id;
+    bool replacing = false;
+    if (const TaskRecord* current = get(id)) {
+      if (current->spec_json == task.spec_json) {
+        report.unchanged.push_back(id);
+        continue;
+      }
+      co_await remove(id, grace);
+      replacing = true;
+    }
+    auto created = co_await create(std::move(task));
+    if (!created) {
+      report.failed.emplace_back(id, created.error().message);
+    } else if (created->setup == SetupOutcome::kFail) {
+      report.failed.emplace_back(id, created->setup_error);
+    } else {
+      (replacing ? report.replaced : report.created).push_back(id);
+    }
+  }
+  co_return report;
+}
+
+asio::awaitable<void> TaskManager::stop_all() {
+  stopping_reason_ = "daemon_shutdown";
+  std::vector<std::shared_ptr<TaskProcess>> running;
+  for (auto& [id, task] : tasks_) {
+    if (task->process && task->process->running()) running.push_back(task->process);
+  }
+  for (auto& process : running) ::killpg(process->pid(), SIGTERM);
+  asio::steady_timer tick(io_);
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  auto any_running = [&] {
+    return std::any_of(running.begin(), running.end(), [](const auto& p) { return p->running(); });
+  };
+  while (any_running() && Clock::now() < deadline) {
+    tick.expires_after(std::chrono::milliseconds(20));
+    co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
+  }
+  for (auto& process : running) {
+    if (process->running()) ::killpg(process->pid(), SIGKILL);
+  }
+}
+
+}  // namespace taskd::tasks

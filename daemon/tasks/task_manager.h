@@ -1,0 +1,97 @@
+// All tasks: create (run setup → READY/FAIL, start the process), poll (DONE / INPROGRESS /
+// ERROR), delete, reconcile to a desired list, and keep every task's state on disk so a restart
+// shows the same list (a process that was running is reported terminated, daemon_restart).
+#pragma once
+
+#include "daemon/tasks/task_process.h"
+#include "daemon/tasks/task_store.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace taskd::supervisor {
+class Reaper;
+}
+
+namespace taskd::tasks {
+
+struct PollResult {
+  enum class Status { kDone, kInProgress, kError };
+  Status status = Status::kInProgress;
+  std::string description;
+};
+std::string_view poll_status_name(PollResult::Status status);
+
+struct DesiredTask {
+  std::string id;
+  TaskSpec spec;
+  std::string spec_json;
+};
+
+struct SyncReport {
+  std::vector<std::string> created;
+  std::vector<std::string> replaced;
+  std::vector<std::string> deleted;
+  std::vector<std::string> unchanged;
+  std::vector<std::pair<std::string, std::string>> failed;  // id, setup failure or error
+};
+
+class TaskManager {
+ public:
+  // type: created, ready, failed, process_started, process_exited, done, deleted
+  using OnEvent = std::function<void(std::string_view type, const TaskRecord& record)>;
+
+  TaskManager(boost::asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir, TaskCodec codec);
+
+  // Reads the tasks left by an earlier run. Processes cannot be re-adopted.
+  void load();
+  void on_event(OnEvent handler) { on_event_ = std::move(handler); }
+
+  // kAlreadyExists, kInvalidParams (bad id or paths). The record says READY or FAIL.
+  boost::asio::awaitable<Result<TaskRecord>> create(DesiredTask task);
+  const TaskRecord* get(const std::string& id) const;
+  std::vector<const TaskRecord*> list() const;
+  // False when there was nothing to delete.
+  boost::asio::awaitable<bool> remove(std::string id, std::chrono::milliseconds grace);
+  boost::asio::awaitable<Result<PollResult>> poll(std::string id);
+  boost::asio::awaitable<SyncReport> sync(std::vector<DesiredTask> desired, std::chrono::milliseconds grace);
+  // Stops every task process (daemon shutdown); states are saved as daemon_shutdown.
+  boost::asio::awaitable<void> stop_all();
+
+  std::size_t size() const { return tasks_.size(); }
+
+ private:
+  struct Task {
+    TaskRecord record;
+    TaskSpec spec;
+    std::shared_ptr<TaskProcess> process;
+    std::uint64_t generation = 0;
+    bool deleting = false;
+  };
+
+  Task* find(const std::string& id, std::uint64_t generation);
+  void save(const Task& task);
+  void emit(std::string_view type, const Task& task);
+  boost::asio::awaitable<Result<void>> run_setup(std::string id, std::uint64_t generation);
+  void start_process(Task& task);
+  void on_process_exit(const std::string& id, std::uint64_t generation, int wait_status);
+  Result<void> validate(const DesiredTask& task) const;
+
+  boost::asio::io_context& io_;
+  supervisor::Reaper& reaper_;
+  TaskStore store_;
+  std::map<std::string, std::unique_ptr<Task>> tasks_;
+  std::uint64_t next_generation_ = 1;
+  OnEvent on_event_;
+  std::string stopping_reason_;  // set during stop_all
+};
+
+}  // namespace taskd::tasks

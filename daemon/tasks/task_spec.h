@@ -1,0 +1,75 @@
+// What a task is, as plain data: setup steps, an optional main process, an optional check, a
+// deadline; and what is known about it (setup outcome, process state). The JSON form lives in
+// proto/task_types; this module never sees JSON.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace taskd::tasks {
+
+struct CommandSpec {
+  std::vector<std::string> argv;  // command + args
+  std::map<std::string, std::string> env;
+  std::string cwd;
+  std::optional<unsigned> umask;
+  std::string user;
+  std::int64_t timeout_ms = 0;  // run steps and checks; 0 = the default for that use
+};
+
+struct SetupStep {
+  enum class Kind { kWrite, kMkdir, kChmod, kChown, kSymlink, kRemove, kRun };
+  Kind kind = Kind::kWrite;
+  std::string path;               // the file, directory or link the step is about
+  std::string content;            // write: bytes
+  std::optional<unsigned> mode;   // write, mkdir, chmod
+  std::string owner;              // write, mkdir, chown: "user", "user:group", uids allowed
+  std::string target;             // symlink: what the link points to
+  bool no_follow = false;         // refuse to go through a symlink anywhere in `path`
+  bool parents = true;            // write, mkdir: create missing parent directories
+  bool recursive = false;         // remove: whole trees
+  CommandSpec run;                // run
+};
+
+struct TaskSpec {
+  std::vector<SetupStep> setup;
+  std::optional<CommandSpec> process;
+  std::optional<CommandSpec> check;
+  std::int64_t deadline_ms = 0;  // 0: none; counted from creation
+};
+
+std::string_view step_kind_name(SetupStep::Kind kind);
+
+// The executor's process status shape.
+struct ProcessStatus {
+  enum class Kind { kWaiting, kRunning, kTerminated };
+  Kind kind = Kind::kWaiting;
+  std::string reason;   // waiting: why; terminated: completed, error, signaled, stopped,
+                        // daemon_restart, daemon_shutdown, spawn_failed
+  std::string message;  // terminated: human text
+  std::int64_t pid = 0;
+  std::int64_t started_at_ms = 0;
+  std::int64_t finished_at_ms = 0;
+  std::optional<int> exit_code;
+  std::optional<int> signal;
+};
+
+enum class SetupOutcome { kPending, kReady, kFail };
+
+// Everything persisted about a task (task.json).
+struct TaskRecord {
+  std::string id;
+  std::string spec_json;  // the spec as given, normalised: echoed back and compared by sync
+  std::int64_t created_at_ms = 0;
+  SetupOutcome setup = SetupOutcome::kPending;
+  int failed_step = -1;
+  std::string setup_error;
+  std::int64_t setup_duration_ms = 0;
+  ProcessStatus process;
+  bool done = false;  // a poll answered DONE once; DONE is final
+};
+
+}  // namespace taskd::tasks

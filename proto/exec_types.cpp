@@ -1,0 +1,86 @@
+#include "proto/exec_types.h"
+
+#include "common/signals.h"
+#include "common/text_encoding.h"
+#include "proto/params.h"
+
+namespace taskd::proto {
+
+bool decode_umask(const json::value& value, unsigned& out) {
+  std::string digits;
+  if (value.is_string()) digits = std::string(value.get_string());
+  if (value.is_int64() && value.get_int64() >= 0) digits = std::to_string(value.get_int64());
+  if (digits.starts_with("0o")) digits.erase(0, 2);
+  if (digits.empty() || digits.size() > 4) return false;
+  unsigned parsed = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '7') return false;
+    parsed = parsed * 8 + static_cast<unsigned>(c - '0');
+  }
+  if (parsed > 0777) return false;
+  out = parsed;
+  return true;
+}
+
+Result<ExecParams> decode_exec_params(const json::value& params) {
+  ExecParams decoded;
+  Fields fields(params);
+  std::vector<std::string> args;
+  std::optional<std::string> stdin_text, stdin_base64;
+  json::value umask, stop_signal;
+  fields.required("cmd", decoded.cmd)
+      .optional("args", args)
+      .optional("env", decoded.env)
+      .optional("cwd", decoded.cwd)
+      .optional("umask", umask)
+      .optional("user", decoded.user)
+      .optional("stdin", stdin_text)
+      .optional("stdin_base64", stdin_base64)
+      .optional("timeout_ms", decoded.timeout_ms)
+      .optional("kill_grace_ms", decoded.kill_grace_ms)
+      .optional("stop_signal", stop_signal)
+      .optional("max_output_bytes", decoded.max_output_bytes)
+      .optional("stream", decoded.stream)
+      .optional("request_key", decoded.request_key);
+  if (!fields.ok()) return fields.finish().error();
+  if (decoded.cmd.empty() || decoded.cmd.front().empty()) fields.fail("cmd", "must name a program to run");
+  decoded.cmd.insert(decoded.cmd.end(), args.begin(), args.end());
+  for (const auto& word : decoded.cmd) {
+    if (word.find('\0') != std::string::npos) fields.fail("cmd", "must not contain NUL bytes");
+  }
+  if (!umask.is_null()) {
+    unsigned value = 0;
+    if (!decode_umask(umask, value)) fields.fail("umask", "must be an octal umask such as \"022\"");
+    decoded.umask = value;
+  }
+  if (!stop_signal.is_null()) {
+    std::optional<int> signal;
+    if (stop_signal.is_string()) signal = parse_signal(stop_signal.get_string());
+    if (stop_signal.is_int64()) signal = parse_signal(std::to_string(stop_signal.get_int64()));
+    if (!signal) fields.fail("stop_signal", "must be a signal name or number");
+    decoded.stop_signal = signal.value_or(15);
+  }
+  if (stdin_text && stdin_base64) fields.fail("stdin", "give either stdin or stdin_base64, not both");
+  if (stdin_text) decoded.stdin_data = *stdin_text;
+  if (stdin_base64) {
+    auto bytes = base64_decode(*stdin_base64);
+    if (!bytes) fields.fail("stdin_base64", "must be valid base64");
+    decoded.stdin_data = bytes.value_or("");
+  }
+  if (decoded.timeout_ms < 0) fields.fail("timeout_ms", "must not be negative (0: no timeout)");
+  if (decoded.kill_grace_ms < 0) fields.fail("kill_grace_ms", "must not be negative");
+  if (decoded.max_output_bytes == 0 || decoded.max_output_bytes > kMaxOutputLimit) {
+    fields.fail("max_output_bytes", "must be from 1 to 67108864");
+  }
+  if (decoded.request_key.size() > 256) fields.fail("request_key", "must be at most 256 bytes");
+  for (const auto& [key, value] : decoded.env) {
+    if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos ||
+        value.find('\0') != std::string::npos) {
+      fields.fail("env", "names must be non-empty without '=' and nothing may contain NUL");
+    }
+  }
+  if (auto done = fields.finish(); !done) return done.error();
+  return decoded;
+}
+
+}  // namespace taskd::proto

@@ -1,0 +1,38 @@
+// Params of exec.run (docs/protocol.md); the result is encoded by daemon/api/exec_methods.cpp.
+#pragma once
+
+#include "common/error.h"
+
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace taskd::proto {
+
+inline constexpr std::uint64_t kMaxOutputLimit = 64 * 1024 * 1024;
+
+struct ExecParams {
+  std::vector<std::string> cmd;  // plus `args`, appended
+  std::map<std::string, std::string> env;
+  std::string cwd;
+  std::optional<unsigned> umask;
+  std::string user;
+  std::string stdin_data;  // from `stdin` (text) or `stdin_base64`
+  std::int64_t timeout_ms = 0;
+  std::int64_t kill_grace_ms = 2000;
+  int stop_signal = 15;
+  std::uint64_t max_output_bytes = 1024 * 1024;
+  bool stream = false;
+  std::string request_key;
+};
+
+Result<ExecParams> decode_exec_params(const boost::json::value& params);
+
+// Helpers shared with task specs: umask as "022" or an integer read as octal digits.
+bool decode_umask(const boost::json::value& value, unsigned& out);
+
+}  // namespace taskd::proto
