@@ -59,7 +59,7 @@ CallResult Client::read_message(int timeout_ms) {
   return message;
 }
 
-CallResult Client::call(std::string_view method, json::value params) {
+CallResult Client::call(std::string_view method, json::value params, const OnNotification& on_event) {
   if (auto ok = ensure_connected(); !ok) return ok.error();
   std::int64_t id = next_id_++;
   json::object request{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
@@ -77,6 +77,9 @@ CallResult Client::call(std::string_view method, json::value params) {
       if (reply_id && reply_id->is_null() && reply->contains("error")) {
         // An error the daemon could not attribute (over-long line, connection limit).
         return remote_failure(reply->at("error"));
+      }
+      if (on_event && !reply_id) {
+        if (const json::value* event_params = reply->if_contains("params")) on_event(*event_params);
       }
       continue;  // an event notification
     }

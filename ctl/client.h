@@ -9,6 +9,7 @@
 #include <boost/system/result.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,8 +29,12 @@ class Client {
  public:
   Client(std::string address_text, ConnectOptions options);
 
-  // One request, waiting for its reply; notifications arriving meanwhile go to on_notification().
-  CallResult call(std::string_view method, boost::json::value params = nullptr);
+  using OnNotification = std::function<void(const boost::json::value& params)>;
+
+  // One request, waiting for its reply; `event` notifications arriving meanwhile (exec output,
+  // subscribed events) go to on_event when given, else are dropped.
+  CallResult call(std::string_view method, boost::json::value params = nullptr,
+                  const OnNotification& on_event = {});
   // Next message from the daemon (events while following a stream). timeout_ms < 0: forever.
   CallResult read_message(int timeout_ms);
 

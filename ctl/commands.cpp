@@ -17,7 +17,7 @@ constexpr Command kGeneral[] = {
 std::vector<Command> build_table() {
   std::vector<Command> table;
   for (auto family : {daemon_commands(), program_commands(), tail_commands(), config_commands(),
-                      std::span<const Command>(kGeneral)}) {
+                      exec_commands(), task_commands(), std::span<const Command>(kGeneral)}) {
     table.insert(table.end(), family.begin(), family.end());
   }
   std::sort(table.begin(), table.end(),

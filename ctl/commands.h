@@ -54,5 +54,7 @@ std::span<const Command> daemon_commands();
 std::span<const Command> program_commands();
 std::span<const Command> tail_commands();
 std::span<const Command> config_commands();
+std::span<const Command> exec_commands();
+std::span<const Command> task_commands();
 
 }  // namespace taskd::ctl

@@ -29,7 +29,8 @@ OutputPump::OutputPump(boost::asio::io_context& io, UniqueFd pipe, OnData on_dat
 std::shared_ptr<OutputPump> OutputPump::start(boost::asio::io_context& io, UniqueFd pipe,
                                               OnData on_data, OnEnd on_end) {
   auto pump = std::make_shared<OutputPump>(io, std::move(pipe), std::move(on_data), std::move(on_end));
-  pump->read_once();  // data may already be waiting
+  // Never read inside start(): the caller may still be wiring up what the sink needs.
+  pump->wait_readable();
   return pump;
 }
 
@@ -37,7 +38,7 @@ std::shared_ptr<OutputPump> OutputPump::start_to_file(boost::asio::io_context& i
                                                       std::shared_ptr<LogFile> file) {
   auto pump = std::make_shared<OutputPump>(io, std::move(pipe), nullptr, nullptr);
   pump->file_ = std::move(file);
-  pump->read_once();
+  pump->wait_readable();
   return pump;
 }
 
