@@ -7,6 +7,7 @@
 #include "common/text_encoding.h"
 #include "daemon/supervisor/log_reader.h"
 #include "daemon/supervisor/supervisor.h"
+#include "daemon/tasks/task_manager.h"
 #include "proto/programs_types.h"
 #include "proto/daemon_types.h"
 #include "proto/methods.h"
@@ -73,7 +74,7 @@ void register_daemon_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
                    if (auto ok = expect_no_params(params); !ok) return ok.error();
                    proto::VersionResult result{std::string(proto::kProtocolVersion),
                                                TASKD_VERSION,
-                                               {"unix", "events", "programs"}};
+                                               {"unix", "events", "programs", "exec", "tasks"}};
                    return json::value_from(result);
                  });
   dispatcher.add(proto::method::kDaemonHealth,
@@ -87,6 +88,7 @@ void register_daemon_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
                    result.connections = context.server.connection_count();
                    result.programs = context.supervisor.size();
                    result.programs_running = context.supervisor.running_count();
+                   result.tasks = context.tasks.size();
                    result.subscribers = context.events.subscriber_count();
                    return json::value_from(result);
                  });
