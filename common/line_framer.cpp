@@ -43,4 +43,10 @@ LineFramer::Status LineFramer::next(std::string_view& line) {
   return Status::kLine;
 }
 
+std::string LineFramer::take_buffered() {
+  std::string rest(buffer_.data() + start_, size_ - start_);
+  start_ = scan_ = size_ = 0;
+  return rest;
+}
+
 }  // namespace taskd

@@ -27,6 +27,10 @@ class LineFramer {
   // kTooLong: a line (complete or not) exceeds the limit; the stream cannot be resynchronised.
   Status next(std::string_view& line);
 
+  // Removes and returns the unterminated bytes (after kTooLong, for callers that pass over-long
+  // lines on in pieces instead of giving up on the stream).
+  std::string take_buffered();
+
   std::size_t max_line_bytes() const { return max_; }
   std::size_t buffered() const { return size_ - start_; }
 

@@ -6,6 +6,7 @@
 #include "daemon/config/runtime_check.h"
 #include "daemon/api/task_json.h"
 #include "daemon/exec/exec_manager.h"
+#include "daemon/sessions/session_manager.h"
 #include "daemon/tasks/task_manager.h"
 #include "daemon/readiness.h"
 #include "daemon/rpc/dispatcher.h"
@@ -73,6 +74,7 @@ struct App::Impl {
   tasks::TaskManager tasks{io, reaper, config.daemon.data_dir,
                            tasks::TaskCodec{api::encode_task_file, api::decode_task_file,
                                             api::decode_task_spec_json}};
+  sessions::SessionManager sessions{io, reaper, config.sessions};
   asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
   api::ApiContext api{events,
                       server,
@@ -82,7 +84,9 @@ struct App::Impl {
                       [this](bool dry_run) { return reload(dry_run); },
                       config.daemon.log_file,
                       execs,
-                      tasks};
+                      tasks,
+                      sessions,
+                      io};
   bool shutting_down = false;
   int exit_code = kExitOk;
 
@@ -97,7 +101,9 @@ struct App::Impl {
     api::register_all_methods(dispatcher, api);
     api::forward_process_events(api, reaper);
     api::forward_task_events(api);
+    api::forward_session_events(api);
     tasks.load();
+    sessions.load();
     auto address = parse_address(config.daemon.socket);
     if (!address) return address.error();
     if (auto listening = server.listen_unix(std::get<UnixAddress>(*address).path,
@@ -175,6 +181,7 @@ struct App::Impl {
     server.stop_listening();
     events.publish(proto::topic::kDaemon, "shutdown", {});
     execs.cancel_all();
+    co_await sessions.stop_all();
     co_await tasks.stop_all();
     co_await supervisor.stop_all();
     server.close_connections();

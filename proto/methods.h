@@ -30,6 +30,11 @@ inline constexpr std::string_view kTasksList = "tasks.list";
 inline constexpr std::string_view kTasksDelete = "tasks.delete";
 inline constexpr std::string_view kTasksSync = "tasks.sync";
 inline constexpr std::string_view kTasksPoll = "tasks.poll";
+inline constexpr std::string_view kSessionOpen = "session.open";
+inline constexpr std::string_view kSessionSwitch = "session.switch";
+inline constexpr std::string_view kSessionPrompt = "session.prompt";
+inline constexpr std::string_view kSessionState = "session.state";
+inline constexpr std::string_view kSessionStop = "session.stop";
 inline constexpr std::string_view kEvent = "event";  // server → client notification
 }  // namespace method
 

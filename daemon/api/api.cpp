@@ -8,6 +8,7 @@ void register_all_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
   register_programs_methods(dispatcher, context);
   register_exec_methods(dispatcher, context);
   register_tasks_methods(dispatcher, context);
+  register_sessions_methods(dispatcher, context);
 }
 
 }  // namespace taskd::api

@@ -5,6 +5,7 @@
 #include "common/error.h"
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
 
 #include <chrono>
 #include <functional>
@@ -23,6 +24,10 @@ class ExecManager;
 namespace taskd::tasks {
 class TaskManager;
 }  // namespace taskd::tasks
+
+namespace taskd::sessions {
+class SessionManager;
+}  // namespace taskd::sessions
 
 namespace taskd::supervisor {
 class Reaper;
@@ -43,6 +48,8 @@ struct ApiContext {
   std::string log_file;  // the daemon's own log, for daemon.tail
   exec::ExecManager& execs;
   tasks::TaskManager& tasks;
+  sessions::SessionManager& sessions;
+  boost::asio::io_context& io;
 };
 
 void register_all_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
@@ -54,6 +61,9 @@ void register_exec_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
 void register_tasks_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
 // Publishes task lifecycle changes as `task` events.
 void forward_task_events(ApiContext& context);
+void register_sessions_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
+// Publishes session lifecycle and agent output as `session` events.
+void forward_session_events(ApiContext& context);
 // Publishes supervisor state changes and reaped orphans as `process` events.
 void forward_process_events(ApiContext& context, supervisor::Reaper& reaper);
 

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "daemon/exec/exec_settings.h"
+#include "daemon/sessions/session_settings.h"
 
 #include <sys/types.h>
 
@@ -73,6 +74,7 @@ struct Config {
   std::string path;  // the file it came from; empty for built-in defaults
   DaemonSettings daemon;
   exec::ExecSettings exec;
+  sessions::SessionSettings sessions;
   std::vector<ProgramConfig> programs;  // sorted by (priority, name)
 };
 

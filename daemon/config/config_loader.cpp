@@ -114,6 +114,38 @@ Result<void> parse_exec_section(const toml::table& table, const std::string& fil
   return section.finish();
 }
 
+Result<void> parse_sessions_section(const toml::table& table, const std::string& file,
+                                    const std::string& base_dir, sessions::SessionSettings& out) {
+  TomlSection section(table, file, "sessions");
+  section.string("dir", out.dir);
+  if (const toml::node* agent = section.node("agent")) {
+    const toml::array* array = agent->as_array();
+    bool ok = array && !array->empty();
+    std::vector<std::string> words;
+    if (array) {
+      for (const toml::node& word : *array) {
+        ok = ok && word.is_string();
+        if (word.is_string()) words.push_back(word.as_string()->get());
+      }
+    }
+    if (!ok) section.fail(*agent, "agent", "must be a non-empty array of strings (the agent command)");
+    out.agent = std::move(words);
+  }
+  std::int64_t max_warm = static_cast<std::int64_t>(out.max_warm);
+  section.integer("max_warm", max_warm, 1, 10000);
+  section.seconds("switch_timeout", out.switch_timeout_ms);
+  section.seconds("stop_grace", out.stop_grace_ms);
+  std::string ready = out.wait_ready_line ? "line" : "spawn";
+  section.string("ready", ready);
+  if (section.ok() && ready != "line" && ready != "spawn") {
+    section.fail(*table.get("ready"), "ready", "must be \"spawn\" or \"line\"");
+  }
+  out.wait_ready_line = ready == "line";
+  out.max_warm = static_cast<std::size_t>(max_warm);
+  if (!out.dir.empty()) out.dir = config::resolve_path(base_dir, out.dir);
+  return section.finish();
+}
+
 void fill_defaults(DaemonSettings& daemon) {
   if (daemon.socket.empty()) daemon.socket = default_socket_path();
   if (daemon.data_dir.empty()) daemon.data_dir = default_data_dir();
@@ -140,6 +172,7 @@ bool ProgramConfig::same_definition(const ProgramConfig& other) const {
 Config default_config() {
   Config config;
   fill_defaults(config.daemon);
+  config.sessions.dir = config.daemon.data_dir + "/sessions";
   return config;
 }
 
@@ -171,6 +204,14 @@ Result<Config> parse_config(std::string_view text, const std::string& path) {
       return r.error();
     }
   }
+  if (const toml::node* sessions = top.node("sessions")) {
+    if (!sessions->is_table()) {
+      top.fail(*sessions, "sessions", "must be a table ([sessions])");
+    } else if (auto r = parse_sessions_section(*sessions->as_table(), path, base_dir, config.sessions); !r) {
+      return r.error();
+    }
+  }
+  if (config.sessions.dir.empty()) config.sessions.dir = config.daemon.data_dir + "/sessions";
   if (const toml::node* programs = top.node("programs")) {
     auto parsed = config::parse_programs(*programs, path, base_dir, config.daemon.data_dir);
     if (!parsed) return parsed.error();

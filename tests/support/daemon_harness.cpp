@@ -18,6 +18,7 @@ namespace json = boost::json;
 std::string taskd_binary() { return TASKD_BIN; }
 std::string taskctl_binary() { return TASKCTL_BIN; }
 std::string fake_child_binary() { return FAKE_CHILD_BIN; }
+std::string echo_agent_binary() { return ECHO_AGENT_BIN; }
 
 json::value parse_json(const std::string& text) {
   boost::system::error_code ec;

@@ -22,6 +22,7 @@ namespace taskd::test {
 std::string taskd_binary();
 std::string taskctl_binary();
 std::string fake_child_binary();
+std::string echo_agent_binary();
 
 struct DaemonOptions {
   std::string config;                      // TOML; "socket" and "data_dir" default into the dir

@@ -1,0 +1,134 @@
+// Agent sessions: one long-lived agent process per task, at most one task active, warm
+// switching, prompts in and output out as events, session.json written atomically at each turn
+// end. States and what each request is allowed from:
+//
+//   missing → creating → ready → active ⇄ idle → errored / stopped
+//   open:   from missing, stopped, errored     (mode created / resumed / recovered)
+//   switch: to ready, idle, active (no-op), stopped (cold resume)
+//   prompt: only when exactly one session is active and it has no turn in progress
+//   stop:   from ready, active, idle, errored
+#pragma once
+
+#include "daemon/sessions/agent_process.h"
+#include "daemon/sessions/session_settings.h"
+#include "proto/agent_protocol.h"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace taskd::sessions {
+
+enum class SessionState { kMissing, kCreating, kReady, kActive, kIdle, kErrored, kStopped };
+std::string_view session_state_name(SessionState state);
+
+struct SessionEvent {
+  std::string type;  // task_switch_started, task_ready, task_error, task_stopped, agent_output, agent_end
+  std::string id;
+  std::string code;     // task_error
+  std::string message;  // task_error
+  std::string reason;   // task_stopped: requested, reaped, shutdown
+  std::string chunk;    // agent_output
+  std::string usage_json = "null";  // agent_end
+  int turn = 0;                     // agent_output, agent_end
+};
+
+struct SessionInfo {
+  std::string id;
+  SessionState state = SessionState::kMissing;
+  pid_t pid = 0;
+  std::int64_t last_activity_ms = 0;
+  std::size_t turns = 0;
+  bool turn_in_progress = false;
+  std::string model;
+  std::string thinking_level;
+  std::string working_folder;
+  std::string error;
+};
+
+struct OpenRequest {
+  std::string id;
+  std::optional<std::string> model;
+  std::optional<std::string> thinking_level;
+  std::optional<std::string> working_folder;
+  std::vector<std::string> agent;  // empty: the session's earlier one, else [sessions] agent
+};
+
+struct OpenResult {
+  std::string mode;  // created, resumed, recovered
+  SessionInfo info;
+};
+
+class SessionManager {
+ public:
+  using OnEvent = std::function<void(const SessionEvent&)>;
+
+  SessionManager(boost::asio::io_context& io, supervisor::Reaper& reaper, SessionSettings settings);
+
+  // Sessions with a session.json on disk come back as stopped (agents are not re-adopted).
+  void load();
+  void on_event(OnEvent handler) { on_event_ = std::move(handler); }
+
+  boost::asio::awaitable<Result<OpenResult>> open(OpenRequest request);
+  // Checks the switch is allowed; the caller then runs finish_switch() after replying.
+  Result<void> check_switch(const std::string& id) const;
+  boost::asio::awaitable<void> finish_switch(std::string id);
+  // The turn number of the prompt that was sent.
+  Result<int> prompt(const std::string& message);
+  boost::asio::awaitable<Result<void>> stop(std::string id);
+  boost::asio::awaitable<void> stop_all();
+
+  std::vector<SessionInfo> list() const;
+  std::optional<std::string> active() const { return active_; }
+  std::size_t size() const { return sessions_.size(); }
+  std::size_t warm() const;
+
+ private:
+  struct Session {
+    std::string id;
+    SessionState state = SessionState::kMissing;
+    proto::SessionRecord record;
+    std::shared_ptr<AgentProcess> agent;
+    std::uint64_t generation = 0;  // one per agent launch: stale callbacks are ignored
+    std::int64_t last_activity_ms = 0;
+    bool turn_in_progress = false;
+    proto::SessionTurn turn;
+    bool stopping = false;
+    std::string error;
+  };
+
+  Session* find(const std::string& id);
+  const Session* find(const std::string& id) const;
+  Session* find(const std::string& id, std::uint64_t generation);
+  SessionInfo info(const Session& session) const;
+  Error bad_state(const Session* session, const std::string& id, std::string_view want) const;
+  std::string dir_of(const std::string& id) const { return settings_.dir + "/" + id; }
+  Result<void> launch(Session& session);
+  boost::asio::awaitable<bool> wait_ready(std::string id, std::uint64_t generation);
+  boost::asio::awaitable<void> make_room(std::string keep);
+  boost::asio::awaitable<void> stop_agent(std::string id, std::string reason);
+  void on_agent_line(const std::string& id, std::uint64_t generation, std::string_view line, bool complete);
+  void on_agent_exit(const std::string& id, std::uint64_t generation, int wait_status);
+  void save(const Session& session);
+  void emit(SessionEvent event);
+  void touch(Session& session);
+  void wake_waiters();
+
+  boost::asio::io_context& io_;
+  supervisor::Reaper& reaper_;
+  SessionSettings settings_;
+  std::map<std::string, std::unique_ptr<Session>> sessions_;
+  std::optional<std::string> active_;
+  std::uint64_t next_generation_ = 1;
+  std::vector<std::function<void()>> waiters_;
+  OnEvent on_event_;
+};
+
+}  // namespace taskd::sessions
