@@ -3,6 +3,7 @@
 #include "common/address.h"
 #include "common/log.h"
 #include "daemon/api/api.h"
+#include "daemon/guest_services.h"
 #include "daemon/readiness.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
@@ -39,6 +40,7 @@ struct App::Impl {
                      config.daemon.max_connections};
   asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
   api::ApiContext api{events, server, started, [this] { request_shutdown("rpc"); }};
+  GuestServices guest{io};  // vsock, ready announcement, init signals (issue 5)
   bool shutting_down = false;
   int exit_code = kExitOk;
 
@@ -54,6 +56,9 @@ struct App::Impl {
         !listening) {
       return listening.error();
     }
+    auto guest_started = guest.start(server, config.daemon, cli.init_mode,
+                                     [this] { request_shutdown("init signal"); });
+    if (!guest_started) return guest_started.error();
     wait_for_signal();
     return {};
   }
