@@ -15,6 +15,17 @@ check() {
     failed=1
   fi
 }
+# Like check, for a command that must fail.
+check_fails() {
+  name=$1
+  shift
+  if out=$("$@" 2>&1); then
+    echo "E2E-STEP FAIL $name (succeeded): $out"
+    failed=1
+  else
+    echo "E2E-STEP ok $name (failed as it should): $out"
+  fi
+}
 
 # Until taskd-init has loaded the vsock modules, connect fails with ENODEV, which taskctl rightly
 # does not retry; taskd's UNIX socket appears right after its vsock listener, so wait for that.
@@ -23,6 +34,14 @@ while [ ! -S /run/taskd.sock ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); do
 check health ctl --connect-timeout 30 health
 check version ctl version
 # check status ctl status        # once supervision is merged: the heartbeat program RUNNING
+
+# The CID filter: a second taskd that admits only the host refuses loopback peers. It is left
+# running: PID 1 must stop it at shutdown.
+/sbin/taskd -c /e2e/refusing-taskd.toml --foreground >/dev/null 2>&1 &
+i=0
+while [ ! -S /run/refusing/taskd.sock ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check_fails cid_filter /usr/bin/taskctl -s vsock:1:53 --connect-timeout 5 health
+check refusal_logged grep -m1 "refused peer listener=vsock:any:53" /run/refusing/taskd.log
 
 uptime=$(cut -d' ' -f1 /proc/uptime)
 if [ "$failed" = 0 ]; then result=PASS; else result=FAIL; fi
