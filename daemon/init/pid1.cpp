@@ -203,8 +203,9 @@ bool enter(CliOptions& cli) {
   g_active = true;
   cli.foreground = true;  // forking would make PID 1 exit
   std::set_terminate(on_terminate);
+  if (pid1) ensure_stdio();  // from the root file system's /dev, if it has one
   mount_basics();
-  if (pid1) ensure_stdio();
+  if (pid1) ensure_stdio();  // from devtmpfs
   ::setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 0);
   if (pid1) {
     // Ctrl-Alt-Del (Firecracker's SendCtrlAltDel) then arrives as SIGINT: a clean power off.
@@ -241,7 +242,8 @@ int reboot_command(PowerAction action, bool initial_pid_namespace, bool kernel_c
 }
 
 int finish(int exit_code) {
-  if (!g_active || ::getpid() != 1) return exit_code;
+  // Even outside init mode (--help as PID 1): an init that returns from main panics the kernel.
+  if (::getpid() != 1) return exit_code;
   if (exit_code != kExitOk) {
     logger().error("init: taskd stopped with exit code {}; as PID 1 it powers off instead",
                    exit_code);

@@ -54,8 +54,8 @@ const char* power_action_name(PowerAction action);
 // a halted guest and a live VMM behind; in a PID namespace every action is what it says.
 int reboot_command(PowerAction action, bool initial_pid_namespace, bool kernel_can_power_off);
 
-// main's last step. Outside init mode, or with --init but not PID 1 (the real init decides what
-// happens next), returns exit_code. As PID 1 it never returns: it signals every remaining
+// main's last step. When not PID 1 (also with --init: the real init decides what happens next)
+// it returns exit_code. As PID 1 it never returns: it signals every remaining
 // process (SIGTERM, then SIGKILL after a grace period), reaps them, syncs, remounts / read-only
 // and calls reboot(2) with the requested action.
 int finish(int exit_code);

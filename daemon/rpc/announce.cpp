@@ -41,27 +41,34 @@ Endpoint endpoint_of(const Address& target) {
   return Endpoint(&address, offsetof(sockaddr_un, sun_path) + path.size() + 1);
 }
 
-// One connect + write, both bounded by `timeout`. Returns an empty string on success.
-asio::awaitable<std::string> announce_once(Endpoint endpoint, std::string line,
-                                           std::chrono::milliseconds timeout) {
+struct Outcome {
+  std::string error;   // empty: delivered
+  bool final = false;  // retrying cannot help (no vsock in this kernel)
+};
+
+// One connect + write, both bounded by `timeout`.
+asio::awaitable<Outcome> announce_once(Endpoint endpoint, std::string line,
+                                       std::chrono::milliseconds timeout) {
   auto executor = co_await asio::this_coro::executor;
   asio::generic::stream_protocol::socket socket(executor);
   boost::system::error_code ec;
   socket.open(endpoint.protocol(), ec);
-  if (ec) co_return "socket: " + ec.message();
+  if (ec) co_return Outcome{"socket: " + ec.message(), vsock_unavailable_errno(ec.value())};
   asio::steady_timer timer(executor, timeout);
   auto connected = co_await (socket.async_connect(endpoint, asio::as_tuple(asio::use_awaitable)) ||
                              timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-  if (connected.index() == 1) co_return "connect timed out";
-  if (auto [error] = std::get<0>(connected); error) co_return "connect: " + error.message();
+  if (connected.index() == 1) co_return Outcome{"connect timed out"};
+  if (auto [error] = std::get<0>(connected); error) {
+    co_return Outcome{"connect: " + error.message()};
+  }
   line.push_back('\n');
   auto written = co_await (
       asio::async_write(socket, asio::buffer(line), asio::as_tuple(asio::use_awaitable)) ||
       timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-  if (written.index() == 1) co_return "write timed out";
-  if (auto [error, n] = std::get<0>(written); error) co_return "write: " + error.message();
+  if (written.index() == 1) co_return Outcome{"write timed out"};
+  if (auto [error, n] = std::get<0>(written); error) co_return Outcome{"write: " + error.message()};
   socket.shutdown(asio::socket_base::shutdown_send, ec);  // a clean EOF after the one line
-  co_return "";
+  co_return Outcome{};
 }
 
 asio::awaitable<void> announce_loop(Address target, std::string line, AnnouncePolicy policy) {
@@ -70,18 +77,20 @@ asio::awaitable<void> announce_loop(Address target, std::string line, AnnouncePo
   Endpoint endpoint = endpoint_of(target);
   auto delay = policy.first_delay;
   for (int attempt = 1; attempt <= policy.attempts; ++attempt) {
-    std::string error = co_await announce_once(endpoint, line, policy.attempt_timeout);
-    if (error.empty()) {
+    Outcome outcome = co_await announce_once(endpoint, line, policy.attempt_timeout);
+    if (outcome.error.empty()) {
       log(LogChannel::kMain).info("announced ready target={} attempt={}", name, attempt);
       co_return;
     }
-    if (attempt == policy.attempts) {
+    if (attempt == policy.attempts || outcome.final) {
       log(LogChannel::kMain)
-          .warn("failed to announce ready target={} attempts={} error={}", name, attempt, error);
+          .warn("failed to announce ready target={} attempts={} error={}", name, attempt,
+                outcome.error);
       co_return;
     }
     log(LogChannel::kMain)
-        .debug("announce attempt failed target={} attempt={} error={}", name, attempt, error);
+        .debug("announce attempt failed target={} attempt={} error={}", name, attempt,
+               outcome.error);
     asio::steady_timer pause(executor, delay);
     co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
     delay = std::min(delay * 2, policy.max_delay);
