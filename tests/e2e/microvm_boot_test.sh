@@ -52,8 +52,9 @@ ensure_packages qemu-system-x86 || true
 command -v qemu-system-x86_64 >/dev/null ||
   skip "qemu-system-x86_64 is not installed and could not be (apt-get install qemu-system-x86)"
 ensure_packages busybox-static cpio || true
-[[ -x /bin/busybox ]] && command -v cpio >/dev/null ||
+if [[ ! -x /bin/busybox ]] || ! command -v cpio >/dev/null; then
   skip "busybox-static or cpio is not installed and could not be"
+fi
 
 # --- The kernel: a Debian cloud kernel and its own vsock modules, cached across runs ----------
 find_kernel() { compgen -G "$cache/kernel/boot/vmlinuz-*" | head -n1; }
