@@ -1,5 +1,8 @@
 #include "common/client_socket.h"
 
+#include "common/firecracker_connect.h"
+#include "common/vsock.h"
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -31,11 +34,24 @@ Result<UniqueFd> connect_unix(const std::string& path) {
 
 }  // namespace
 
-Result<UniqueFd> connect_address(const Address& address, const ConnectOptions& /*options*/) {
+Result<UniqueFd> connect_address(const Address& address, const ConnectOptions& options) {
   if (auto* unix_address = std::get_if<UnixAddress>(&address)) {
     return connect_unix(unix_address->path);
   }
-  return io_error("transport not supported by this build: " + to_string(address));
+  // vsock and fc: reach a microVM that may still be booting, so they retry until the timeout.
+  if (auto* vsock = std::get_if<VsockAddress>(&address)) {
+    return connect_with_retry(
+        to_string(address),
+        [vsock](std::chrono::milliseconds left) { return connect_vsock_once(*vsock, left); },
+        options.timeout);
+  }
+  const auto& firecracker = std::get<FirecrackerAddress>(address);
+  return connect_with_retry(
+      to_string(address),
+      [&firecracker](std::chrono::milliseconds left) {
+        return firecracker_connect_once(firecracker, left);
+      },
+      options.timeout);
 }
 
 Result<void> write_all(int fd, std::string_view data) {

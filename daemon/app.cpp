@@ -3,9 +3,10 @@
 #include "common/address.h"
 #include "common/log.h"
 #include "daemon/api/api.h"
-#include "daemon/config/runtime_check.h"
 #include "daemon/api/task_json.h"
+#include "daemon/config/runtime_check.h"
 #include "daemon/exec/exec_manager.h"
+#include "daemon/guest_services.h"
 #include "daemon/sessions/session_manager.h"
 #include "daemon/tasks/task_manager.h"
 #include "daemon/readiness.h"
@@ -87,6 +88,7 @@ struct App::Impl {
                       tasks,
                       sessions,
                       io};
+  GuestServices guest{io};  // vsock, ready announcement, init signals (issue 5)
   bool shutting_down = false;
   int exit_code = kExitOk;
 
@@ -111,6 +113,9 @@ struct App::Impl {
         !listening) {
       return listening.error();
     }
+    auto guest_started = guest.start(server, config.daemon, cli.init_mode,
+                                     [this] { request_shutdown("init signal"); });
+    if (!guest_started) return guest_started.error();
     wait_for_signal();
     supervisor.start_autostart();
     return {};

@@ -7,6 +7,7 @@
 #include "daemon/config/config.h"
 #include "daemon/config/runtime_check.h"
 #include "daemon/daemonize.h"
+#include "daemon/init/pid1.h"
 #include "daemon/supervisor/spawn.h"
 
 #include <sys/resource.h>
@@ -62,14 +63,16 @@ bool make_private_dir(const std::string& path) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  auto cli = taskd::parse_cli(std::vector<std::string>(argv + 1, argv + argc));
+static int run(int argc, char** argv) {
+  auto cli = taskd::init::parse_command_line(std::vector<std::string>(argv + 1, argv + argc),
+                                             ::getpid() == 1);
   if (!cli) {
     std::fprintf(stderr, "taskd: %s\n%s", cli.error().message.c_str(), taskd::cli_usage().c_str());
     return taskd::kExitUsage;
   }
   if (cli->show_help) return std::printf("%s", taskd::cli_usage().c_str()) < 0;
   if (cli->show_version) return std::printf("taskd %s\n", TASKD_VERSION) < 0;
+  taskd::init::enter(*cli);  // PID 1 or --init: mounts, stdio, PATH (issue 5)
 
   auto config = load(*cli);
   if (!config) {
@@ -110,3 +113,6 @@ int main(int argc, char** argv) {
   });
   return app.run();
 }
+
+// As PID 1, finish() never returns: it stops what is left and powers off (issue 5).
+int main(int argc, char** argv) { return taskd::init::finish(run(argc, argv)); }

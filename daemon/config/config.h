@@ -25,9 +25,10 @@ struct DaemonSettings {
   std::size_t max_line_bytes = 1024 * 1024;
   std::size_t max_queue_bytes = 8 * 1024 * 1024;
   std::size_t max_connections = 1024;
-  std::uint32_t vsock_port = 0;  // 0: no vsock listener
+  // Unset: 52 in init mode, else off (rpc::effective_vsock_port); 0: no vsock listener.
+  std::optional<std::uint32_t> vsock_port;
   std::vector<std::uint32_t> vsock_allow_cids = {2};
-  std::string announce;  // vsock:2:PORT to connect out to once ready; empty: off
+  std::string announce;  // vsock:2:PORT (or unix:PATH) to tell once ready; empty: off
 
   bool operator==(const DaemonSettings&) const = default;
 };
