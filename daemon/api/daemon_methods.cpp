@@ -74,7 +74,7 @@ void register_daemon_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
                    if (auto ok = expect_no_params(params); !ok) return ok.error();
                    proto::VersionResult result{std::string(proto::kProtocolVersion),
                                                TASKD_VERSION,
-                                               {"unix", "events", "programs", "exec", "tasks"}};
+                                               {"unix", "vsock", "events", "programs", "exec", "tasks", "sessions"}};
                    return json::value_from(result);
                  });
   dispatcher.add(proto::method::kDaemonHealth,

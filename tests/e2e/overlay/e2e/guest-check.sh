@@ -33,7 +33,8 @@ i=0
 while [ ! -S /run/taskd.sock ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 check health ctl --connect-timeout 30 health
 check version ctl version
-# check status ctl status        # once supervision is merged: the heartbeat program RUNNING
+check status ctl status          # the supervised heartbeat program is RUNNING
+check exec ctl exec -- /bin/busybox echo exec-in-guest
 
 # The CID filter: a second taskd that admits only the host refuses loopback peers. It is left
 # running: PID 1 must stop it at shutdown.
