@@ -105,10 +105,11 @@ void register_sessions_methods(rpc::Dispatcher& dispatcher, ApiContext& context)
   });
   dispatcher.add(proto::method::kSessionPrompt, [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
     std::string message;
+    std::optional<std::string> id;
     proto::Fields fields(params);
-    fields.required("message", message);
+    fields.required("message", message).optional("id", id);
     if (auto done = fields.finish(); !done) return done.error();
-    auto turn = context.sessions.prompt(message);
+    auto turn = context.sessions.prompt(message, id);
     if (!turn) return turn.error();
     return json::object{{"id", *context.sessions.active()}, {"turn", *turn}, {"status", "sent"}};
   });

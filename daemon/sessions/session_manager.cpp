@@ -297,7 +297,10 @@ asio::awaitable<void> SessionManager::finish_switch(std::string id) {
   emit(SessionEvent{.type = "task_ready", .id = id});
 }
 
-Result<int> SessionManager::prompt(const std::string& message) {
+Result<int> SessionManager::prompt(const std::string& message, const std::optional<std::string>& expected_id) {
+  if (expected_id && (!active_ || *active_ != *expected_id)) {
+    return bad_state(find(*expected_id), *expected_id, "prompts go to the active session only");
+  }
   std::size_t active_count = static_cast<std::size_t>(std::count_if(
       sessions_.begin(), sessions_.end(), [](const auto& entry) { return entry.second->state == S::kActive; }));
   if (active_count != 1 || !active_) {

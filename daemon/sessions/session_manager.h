@@ -80,8 +80,9 @@ class SessionManager {
   // Checks the switch is allowed; the caller then runs finish_switch() after replying.
   Result<void> check_switch(const std::string& id) const;
   boost::asio::awaitable<void> finish_switch(std::string id);
-  // The turn number of the prompt that was sent.
-  Result<int> prompt(const std::string& message);
+  // The turn number of the prompt that was sent. With `expected_id`, the active session must be
+  // that one (a client that thinks another session is active is told, not misrouted).
+  Result<int> prompt(const std::string& message, const std::optional<std::string>& expected_id = {});
   boost::asio::awaitable<Result<void>> stop(std::string id);
   boost::asio::awaitable<void> stop_all();
 

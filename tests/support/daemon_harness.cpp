@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <sstream>
 #include <thread>
 
 namespace taskd::test {
@@ -43,7 +44,18 @@ Daemon::Daemon(DaemonOptions options) : options_(std::move(options)) {
 }
 
 Daemon::~Daemon() {
-  if (pid_ > 0) stop(SIGKILL);
+  if (pid_ > 0) {
+    // A clean stop must take every child with it: nothing may outlive the daemon.
+    std::vector<pid_t> children = descendants_of(pid_);
+    int code = stop(SIGTERM);
+    if (code != 0) ADD_FAILURE() << "taskd exited with " << code << " on SIGTERM";
+    for (pid_t child : children) {
+      if (!process_alive(child)) continue;
+      ADD_FAILURE() << "process " << child << " outlived taskd: " << read_file("/proc/" + std::to_string(child) + "/cmdline");
+      ::kill(child, SIGKILL);
+    }
+    if (path_exists(socket_)) ADD_FAILURE() << "taskd left its socket behind";
+  }
   if (::testing::Test::HasFailure()) {
     std::fprintf(stderr, "---- taskd log (%s) ----\n%s\n---- stderr ----\n%s\n", dir().c_str(),
                  log().c_str(), read_file(dir_.file("stderr.log")).c_str());

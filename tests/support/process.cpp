@@ -122,6 +122,23 @@ std::uint64_t file_size(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
 }
 
+std::vector<pid_t> descendants_of(pid_t pid) {
+  std::vector<pid_t> found;
+  std::vector<pid_t> pending = {pid};
+  while (!pending.empty()) {
+    pid_t parent = pending.back();
+    pending.pop_back();
+    std::istringstream children(read_file("/proc/" + std::to_string(parent) + "/task/" +
+                                          std::to_string(parent) + "/children"));
+    pid_t child;
+    while (children >> child) {
+      found.push_back(child);
+      pending.push_back(child);
+    }
+  }
+  return found;
+}
+
 bool process_alive(pid_t pid) {
   std::string stat = read_file("/proc/" + std::to_string(pid) + "/stat");
   if (stat.empty()) return false;

@@ -45,6 +45,8 @@ std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content);
 bool path_exists(const std::string& path);
 std::uint64_t file_size(const std::string& path);  // 0 when missing
+// Every live descendant of `pid` (children, grandchildren, ...), from /proc.
+std::vector<pid_t> descendants_of(pid_t pid);
 // True while `pid` exists and is not a zombie.
 bool process_alive(pid_t pid);
 
