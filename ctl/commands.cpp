@@ -33,6 +33,7 @@ std::vector<Command> build_table() {
            program_commands(),
            tail_commands(),
            config_commands(),
+           events_commands(),
            completion_commands(),
            std::span<const Command>(kGeneral),
        }) {

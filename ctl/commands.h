@@ -63,6 +63,7 @@ std::span<const Command> daemon_commands();
 std::span<const Command> program_commands();
 std::span<const Command> tail_commands();
 std::span<const Command> config_commands();
+std::span<const Command> events_commands();
 std::span<const Command> completion_commands();
 
 }  // namespace taskd::ctl
