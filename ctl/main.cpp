@@ -1,10 +1,13 @@
-// taskctl: talk to taskd. `taskctl [-s ADDR] [--json] COMMAND [ARGS]` runs one command.
+// taskctl: talk to taskd. `taskctl [-s ADDR] [--json] COMMAND [ARGS]` runs one command; without a
+// command it is an interactive shell on a terminal, else it runs the lines of stdin.
 #include "common/address.h"
 #include "ctl/client.h"
 #include "ctl/cmd_completion.h"
 #include "ctl/commands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/options.h"
+#include "ctl/script.h"
+#include "ctl/shell.h"
 
 #include <unistd.h>
 
@@ -35,9 +38,8 @@ int main(int argc, char** argv) {
   ctl::Client client(options.address,
                      taskd::ConnectOptions{std::chrono::milliseconds(options.connect_timeout_ms)});
   ctl::Invocation invocation{client, options.json, ctl::want_color(STDOUT_FILENO)};
-  if (options.words.empty()) {
-    ctl::print_usage(stderr);
-    return ctl::kExitUsage;
-  }
-  return ctl::run_command(invocation, options.words);
+  if (!options.words.empty()) return ctl::run_command(invocation, options.words);
+  if (::isatty(STDIN_FILENO)) return ctl::run_shell(invocation);
+  invocation.color = false;  // a script's output carries no escape codes
+  return ctl::run_script(invocation, stdin);
 }
