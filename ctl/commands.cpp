@@ -35,6 +35,7 @@ std::vector<Command> build_table() {
            config_commands(),
            events_commands(),
            completion_commands(),
+           attach_commands(),
            std::span<const Command>(kGeneral),
        }) {
     table.insert(table.end(), family.begin(), family.end());

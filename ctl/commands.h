@@ -65,5 +65,6 @@ std::span<const Command> tail_commands();
 std::span<const Command> config_commands();
 std::span<const Command> events_commands();
 std::span<const Command> completion_commands();
+std::span<const Command> attach_commands();
 
 }  // namespace taskd::ctl

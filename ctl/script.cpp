@@ -23,6 +23,9 @@ int run_line(Invocation& invocation, std::string_view line) {
 }
 
 int run_script(Invocation& invocation, std::FILE* in) {
+  // Unbuffered: a command that reads the rest of stdin itself (attach) must find every line
+  // after its own still unread, not sitting in this FILE's buffer.
+  std::setvbuf(in, nullptr, _IONBF, 0);
   int last_failure = kExitOk;
   char* buffer = nullptr;
   std::size_t capacity = 0;

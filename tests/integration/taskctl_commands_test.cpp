@@ -123,7 +123,8 @@ TEST_F(TaskctlCommands, EveryCommandInTextAndJson) {
 TEST_F(TaskctlCommands, HelpUsageAndUnknownCommands) {
   auto help = daemon.taskctl({"help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* name : {"status", "events", "completion", "exit", "quit", "tail"}) {
+  for (const char* name :
+       {"status", "events", "attach", "fg", "completion", "exit", "quit", "tail"}) {
     EXPECT_NE(help.out.find(std::string("\n  ") + name), std::string::npos) << name;
   }
   auto one = daemon.taskctl({"help", "tail"});
@@ -132,9 +133,10 @@ TEST_F(TaskctlCommands, HelpUsageAndUnknownCommands) {
   auto unknown = daemon.taskctl({"frobnicate"});
   EXPECT_EQ(unknown.exit_code, 2);
   EXPECT_NE(unknown.err.find("Unknown syntax: frobnicate"), std::string::npos);
-  for (const char* line : {"start", "stop", "restart", "clear", "signal HUP", "tail",
-                           "tail web stdin", "maintail web", "version x", "avail x", "reread x",
-                           "shutdown now", "completion", "completion fish", "exit now"}) {
+  for (const char* line :
+       {"start", "stop", "restart", "clear", "signal HUP", "tail", "tail web stdin", "maintail web",
+        "version x", "avail x", "reread x", "shutdown now", "completion", "completion fish",
+        "exit now", "attach", "attach web idle"}) {
     auto args = *split_shell_words(line);
     auto result = daemon.taskctl(args);
     EXPECT_EQ(result.exit_code, 2) << line;
