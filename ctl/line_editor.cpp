@@ -35,12 +35,6 @@ int terminal_columns(std::FILE* out) {
 
 LineEditor::LineEditor(std::FILE* in, std::FILE* out, Hooks hooks)
     : in_(in), out_(out), hooks_(std::move(hooks)) {
-  // Without EL_SIGNAL libedit does not track resizes itself; note them for el_resize().
-  struct sigaction action {};
-  action.sa_handler = on_sigwinch;
-  sigemptyset(&action.sa_mask);
-  ::sigaction(SIGWINCH, &action, nullptr);
-
   // Keys are read from a separate, non-blocking open of the terminal: after poll() reported a
   // key, a Ctrl-C can still flush it (ISIG) before read(), and a blocking read would then hang
   // until the next key. O_NONBLOCK on fd 0 itself would leak into the invoking shell, which
@@ -69,7 +63,6 @@ LineEditor::~LineEditor() {
   if (read_fd_ >= 0) ::close(read_fd_);
   el_end(el_);
   history_end(history_);
-  ::signal(SIGWINCH, SIG_DFL);
 }
 
 void LineEditor::use_history_file(std::string path, int size) {
@@ -92,8 +85,16 @@ void LineEditor::remember(const std::string& line) {
 LineEditor::Input LineEditor::read_line() {
   cancelled_ = eof_ = cancel_pending_ = false;
   decode_state_ = {};
+  // Without EL_SIGNAL libedit does not track resizes; note them for el_resize() while editing
+  // only: during a command SIGWINCH keeps its default (ignored) so it never interrupts a read.
+  struct sigaction action {};
+  action.sa_handler = on_sigwinch;
+  sigemptyset(&action.sa_mask);
+  struct sigaction previous {};
+  ::sigaction(SIGWINCH, &action, &previous);
   int count = 0;
   const char* text = el_gets(el_, &count);
+  ::sigaction(SIGWINCH, &previous, nullptr);
   if (cancelled_) {
     std::fputs("^C\n", out_);
     std::fflush(out_);

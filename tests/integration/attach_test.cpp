@@ -24,7 +24,9 @@ class Attach : public ::testing::Test {
 
   Daemon daemon{{.config = "[programs.echo]\n" + fake_cmd({"--echo-stdin", "--wait"}) +
                            "stdin = \"pipe\"\nstarttime = 0\n[programs.web]\n" +
-                           fake_cmd({"--out", "hello", "--wait"}) + "starttime = 0\n"}};
+                           fake_cmd({"--out", "hello", "--wait"}) + "starttime = 0\n" +
+                           "[programs.quiet]\n" + fake_cmd({"--wait"}) +
+                           "stdin = \"pipe\"\nstarttime = 0\nautostart = false\n"}};
   std::unique_ptr<RpcTestClient> connection;
 };
 
@@ -54,6 +56,25 @@ TEST_F(Attach, InputMethodWritesToThePipe) {
   connection->call("programs.stop", {{"names", {"echo"}}});
   auto stopped = connection->call("programs.input", {{"name", "echo"}, {"data", "x"}});
   EXPECT_EQ(stopped.at("error").at("data").at("code").as_string(), "BAD_STATE");
+}
+
+TEST_F(Attach, AFullPipeTakesWhatFitsAndNeverBlocksTheDaemon) {
+  // "quiet" never reads its stdin: the pipe fills up, the rest is refused, nothing waits.
+  ASSERT_EQ(connection->call("programs.start", {{"names", {"quiet"}}})
+                .at("result")
+                .at("results")
+                .at(0)
+                .at("ok")
+                .as_bool(),
+            true);
+  std::string big(300 * 1024, 'x');
+  auto first = connection->call("programs.input", {{"name", "quiet"}, {"data", big}});
+  std::int64_t taken = first.at("result").at("written").as_int64();
+  EXPECT_GT(taken, 0);
+  EXPECT_LT(taken, static_cast<std::int64_t>(big.size()));
+  auto more = connection->call("programs.input", {{"name", "quiet"}, {"data", big}});
+  EXPECT_EQ(more.at("result").at("written").as_int64(), 0);
+  EXPECT_EQ(state_of(*connection, "web"), "RUNNING");  // the daemon still answers
 }
 
 TEST_F(Attach, PipedLinesReachTheProgramThenTaskctlDetaches) {
