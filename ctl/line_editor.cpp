@@ -52,9 +52,10 @@ LineEditor::LineEditor(std::FILE* in, std::FILE* out, Hooks hooks)
   el_set(el_, EL_PROMPT, &LineEditor::prompt_of);
   el_set(el_, EL_HIST, history, history_);
   el_set(el_, EL_GETCFN, &LineEditor::read_char);
-  el_set(el_, EL_ADDFN, "taskctl-complete", "complete a command, name or option", &on_tab);
+  // el_wset with static wide strings: libedit keeps the pointers (el_set would leak copies).
+  el_wset(el_, EL_ADDFN, L"taskctl-complete", L"complete a command, name or option", &on_tab);
   el_set(el_, EL_BIND, "^I", "taskctl-complete", nullptr);
-  el_set(el_, EL_ADDFN, "taskctl-cancel", "drop the line (Ctrl-C)", &on_cancel);
+  el_wset(el_, EL_ADDFN, L"taskctl-cancel", L"drop the line (Ctrl-C)", &on_cancel);
   el_set(el_, EL_BIND, "^C", "taskctl-cancel", nullptr);
   el_source(el_, nullptr);  // the user's ~/.editrc, as in every libedit program
 }
