@@ -22,10 +22,10 @@ void print_event(Invocation& invocation, const json::value& params) {
   std::fflush(invocation.out);
 }
 
-// Waits until the connection or Ctrl-C has something; messages already buffered come first.
-bool wait_readable(Client& stream) {
+// Waits until the connection or Ctrl-C has something (EINTR included: the loop looks again).
+void wait_readable(Client& stream) {
   pollfd fds[2] = {{stream.fd(), POLLIN, 0}, {interrupt_fd(), POLLIN, 0}};
-  return ::poll(fds, 2, -1) >= 0 || errno == EINTR;
+  ::poll(fds, 2, -1);
 }
 
 int follow(Invocation& invocation, Client& stream) {

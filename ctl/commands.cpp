@@ -12,14 +12,16 @@ namespace {
 int run_help(Invocation& invocation, const Args& args);
 
 // exit / quit end the shell or a script; as a one-shot command they do nothing.
-int run_quit(Invocation& invocation, const Args& args) {
-  if (!args.empty()) return usage_error(invocation, *find_command("exit"), "no arguments expected");
+int quit(Invocation& invocation, const Args& args, std::string_view name) {
+  if (!args.empty()) return usage_error(invocation, *find_command(name), "no arguments expected");
   invocation.quit = true;
   return kExitOk;
 }
+int run_exit(Invocation& i, const Args& a) { return quit(i, a, "exit"); }
+int run_quit(Invocation& i, const Args& a) { return quit(i, a, "quit"); }
 
 constexpr Command kGeneral[] = {
-    {"exit", "exit", "leave the shell (also quit, Ctrl-D)", run_quit},
+    {"exit", "exit", "leave the shell (also quit, Ctrl-D)", run_exit},
     {"help", "help [COMMAND]", "list commands, or show one command's usage", run_help,
      complete_command_names},
     {"quit", "quit", "leave the shell (also exit, Ctrl-D)", run_quit},

@@ -130,7 +130,11 @@ TEST_F(Shell, CtrlCDropsTheLineAndStopsFollowing) {
 TEST_F(Shell, SurvivesTheDaemonGoingAwayAndComingBack) {
   auto shell = open_shell();
   ASSERT_TRUE(ready(*shell));
-  ASSERT_EQ(daemon.stop(SIGTERM), 0);
+  ASSERT_TRUE(run(*shell, "status web"));  // the shell holds a live connection
+  // Killed, not shut down: no goodbye, a stale socket file, and an orphaned child to clean up.
+  pid_t orphan = static_cast<pid_t>(pid_of(*connection, "web"));
+  daemon.stop(SIGKILL);
+  ::kill(orphan, SIGKILL);
   // Noticed at the prompt, before any command.
   ASSERT_TRUE(shell->expect("went away")) << shell->transcript();
   ASSERT_TRUE(ready(*shell));  // redrawn below the notice
@@ -139,6 +143,12 @@ TEST_F(Shell, SurvivesTheDaemonGoingAwayAndComingBack) {
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   ASSERT_TRUE(run(*shell, "status web"));
   EXPECT_NE(shell->last_match().find("RUNNING"), std::string::npos) << shell->transcript();
+  daemon.stop(SIGTERM);  // and once more, stopped cleanly this time
+  ASSERT_TRUE(shell->expect("went away")) << shell->transcript();
+  ASSERT_TRUE(ready(*shell));
+  ASSERT_TRUE(daemon.start()) << daemon.startup_error();
+  ASSERT_TRUE(run(*shell, "version"));
+  EXPECT_NE(shell->last_match().find("0.1.0"), std::string::npos) << shell->transcript();
   shell->send("quit\r");
   EXPECT_EQ(shell->wait_exit(), 0);
 }
