@@ -3,13 +3,15 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
+
 namespace taskd::ctl {
 namespace json = boost::json;
 
 namespace {
 
 CallFailure remote_failure(const json::value& error) {
-  CallFailure failure{false, "malformed error from taskd", "", error};
+  CallFailure failure{false, false, "malformed error from taskd", "", error};
   const json::object* object = error.if_object();
   if (!object) return failure;
   if (const auto* text = object->if_contains("message"); text && text->is_string()) {
@@ -30,15 +32,15 @@ Client::Client(std::string address_text, ConnectOptions options)
 
 CallFailure Client::transport_failure(std::string message) {
   line_.reset();
-  return CallFailure{true, std::move(message), {}, nullptr};
+  return CallFailure{true, false, std::move(message), {}, nullptr};
 }
 
 boost::system::result<void, CallFailure> Client::ensure_connected() {
   if (line_) return {};
   auto address = parse_address(address_text_);
-  if (!address) return CallFailure{true, address.error().message, {}, nullptr};
+  if (!address) return CallFailure{true, false, address.error().message, {}, nullptr};
   auto client = LineClient::connect(*address, options_);
-  if (!client) return CallFailure{true, client.error().message, {}, nullptr};
+  if (!client) return CallFailure{true, false, client.error().message, {}, nullptr};
   line_.emplace(std::move(*client));
   return {};
 }
@@ -47,9 +49,12 @@ CallResult Client::read_message(int timeout_ms) {
   if (auto ok = ensure_connected(); !ok) return ok.error();
   auto line = line_->read_line(timeout_ms);
   if (!line) {
-    if (line.error().code == ErrorCode::kTimeout || line.error().code == ErrorCode::kCancelled) {
-      return CallFailure{false, line.error().message, std::string(error_code_name(line.error().code)),
-                         nullptr};
+    if (line.error().code == ErrorCode::kCancelled) {
+      return CallFailure{false, true, "interrupted", "", nullptr};
+    }
+    if (line.error().code == ErrorCode::kTimeout) {
+      return CallFailure{false, false, line.error().message,
+                         std::string(error_code_name(line.error().code)), nullptr};
     }
     return transport_failure(line.error().message);
   }
@@ -59,7 +64,8 @@ CallResult Client::read_message(int timeout_ms) {
   return message;
 }
 
-CallResult Client::call(std::string_view method, json::value params, const OnNotification& on_event) {
+CallResult Client::call(std::string_view method, json::value params, int timeout_ms,
+                        const OnNotification& on_event) {
   if (auto ok = ensure_connected(); !ok) return ok.error();
   std::int64_t id = next_id_++;
   json::object request{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
@@ -67,8 +73,15 @@ CallResult Client::call(std::string_view method, json::value params, const OnNot
   if (auto sent = line_->send_line(json::serialize(request)); !sent) {
     return transport_failure(sent.error().message);
   }
+  using Clock = std::chrono::steady_clock;
+  auto deadline = Clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
   for (;;) {
-    auto message = read_message(-1);
+    int wait_ms = -1;
+    if (timeout_ms >= 0) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+      wait_ms = static_cast<int>(std::max<std::int64_t>(left.count(), 0));
+    }
+    auto message = read_message(wait_ms);
     if (!message) return message;
     const json::object* reply = message->if_object();
     if (!reply) continue;
@@ -81,7 +94,7 @@ CallResult Client::call(std::string_view method, json::value params, const OnNot
       if (on_event && !reply_id) {
         if (const json::value* event_params = reply->if_contains("params")) on_event(*event_params);
       }
-      continue;  // an event notification
+      continue;  // an event notification, or a late reply
     }
     if (const json::value* result = reply->if_contains("result")) return *result;
     const json::value* error = reply->if_contains("error");

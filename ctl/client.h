@@ -8,6 +8,7 @@
 #include <boost/json/value.hpp>
 #include <boost/system/result.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -17,10 +18,11 @@
 namespace taskd::ctl {
 
 struct CallFailure {
-  bool transport = false;     // could not reach the daemon, or it went away mid-call
+  bool transport = false;    // could not reach the daemon, or it went away mid-call
+  bool interrupted = false;  // Ctrl-C ended the wait (the daemon may still carry the call out)
   std::string message;
-  std::string code;           // error.data.code from the daemon ("NOT_FOUND")
-  boost::json::value error;   // the daemon's whole error object (null for transport failures)
+  std::string code;          // error.data.code from the daemon ("NOT_FOUND")
+  boost::json::value error;  // the daemon's whole error object (null for transport failures)
 };
 
 using CallResult = boost::system::result<boost::json::value, CallFailure>;
@@ -32,13 +34,16 @@ class Client {
   using OnNotification = std::function<void(const boost::json::value& params)>;
 
   // One request, waiting for its reply; `event` notifications arriving meanwhile (exec output,
-  // subscribed events) go to on_event when given, else are dropped.
+  // subscribed events) go to on_event when given, else are skipped, and so are late replies to
+  // earlier calls that were interrupted or timed out (matched by id). timeout_ms < 0 waits as
+  // long as the daemon takes; on timeout the failure code is TIMEOUT.
   CallResult call(std::string_view method, boost::json::value params = nullptr,
-                  const OnNotification& on_event = {});
+                  int timeout_ms = -1, const OnNotification& on_event = {});
   // Next message from the daemon (events while following a stream). timeout_ms < 0: forever.
   CallResult read_message(int timeout_ms);
 
   const std::string& address_text() const { return address_text_; }
+  const ConnectOptions& options() const { return options_; }
   bool connected() const { return line_.has_value(); }
   void disconnect() { line_.reset(); }
   // File descriptor to poll while following a stream, or -1.

@@ -76,7 +76,7 @@ int run_exec(Invocation& invocation, const Args& args) {
       write_decoded(string_field(event, "stream") == "stderr" ? invocation.err : invocation.out, event, "data", "encoding");
     };
   }
-  auto result = invocation.client.call("exec.run", std::move(params), on_event);
+  auto result = invocation.client.call("exec.run", std::move(params), -1, on_event);
   if (!result) return report_failure(invocation, result.error());
   if (invocation.json) {
     std::fprintf(invocation.out, "%s\n", to_json_line(*result).c_str());

@@ -1,5 +1,6 @@
 // status, pid, avail, start, stop, restart, signal, clear: supervisorctl's process commands.
 #include "ctl/commands.h"
+#include "ctl/completion.h"
 #include "ctl/exit_codes.h"
 #include "ctl/render.h"
 
@@ -44,31 +45,42 @@ int print_status(Invocation& invocation, const json::value& result) {
 }
 
 int run_status(Invocation& invocation, const Args& args) {
-  json::value params = args.empty() ? json::value(nullptr) : json::object{{"names", to_array(args)}};
-  return call_and_print(invocation, "programs.status", std::move(params),
-                        [&](const json::value& result) { return print_status(invocation, result); });
+  json::value params =
+      args.empty() ? json::value(nullptr) : json::object{{"names", to_array(args)}};
+  return call_and_print(
+      invocation, "programs.status", std::move(params),
+      [&](const json::value& result) { return print_status(invocation, result); });
 }
 
 int run_names_command(Invocation& invocation, const Args& args, std::string_view command,
                       std::string_view method, std::string_view done) {
-  if (args.empty()) return usage_error(invocation, *find_command(command), "name a process, group:*, or all");
-  return call_and_print(invocation, method, json::object{{"names", to_array(args)}},
-                        [&](const json::value& result) { return print_results(invocation, result, done); });
+  if (args.empty())
+    return usage_error(invocation, *find_command(command), "name a process, group:*, or all");
+  return call_and_print(
+      invocation, method, json::object{{"names", to_array(args)}},
+      [&](const json::value& result) { return print_results(invocation, result, done); });
 }
 
-int run_start(Invocation& i, const Args& a) { return run_names_command(i, a, "start", "programs.start", "started"); }
-int run_stop(Invocation& i, const Args& a) { return run_names_command(i, a, "stop", "programs.stop", "stopped"); }
+int run_start(Invocation& i, const Args& a) {
+  return run_names_command(i, a, "start", "programs.start", "started");
+}
+int run_stop(Invocation& i, const Args& a) {
+  return run_names_command(i, a, "stop", "programs.stop", "stopped");
+}
 int run_restart(Invocation& i, const Args& a) {
   return run_names_command(i, a, "restart", "programs.restart", "restarted");
 }
-int run_clear(Invocation& i, const Args& a) { return run_names_command(i, a, "clear", "programs.clear", "cleared"); }
+int run_clear(Invocation& i, const Args& a) {
+  return run_names_command(i, a, "clear", "programs.clear", "cleared");
+}
 
 int run_signal(Invocation& invocation, const Args& args) {
-  if (args.size() < 2) return usage_error(invocation, *find_command("signal"), "need a signal and a name");
+  if (args.size() < 2)
+    return usage_error(invocation, *find_command("signal"), "need a signal and a name");
   Args names(args.begin() + 1, args.end());
-  return call_and_print(invocation, "programs.signal",
-                        json::object{{"signal", args[0]}, {"names", to_array(names)}},
-                        [&](const json::value& result) { return print_results(invocation, result, "signalled"); });
+  return call_and_print(
+      invocation, "programs.signal", json::object{{"signal", args[0]}, {"names", to_array(names)}},
+      [&](const json::value& result) { return print_results(invocation, result, "signalled"); });
 }
 
 int run_pid(Invocation& invocation, const Args& args) {
@@ -82,7 +94,8 @@ int run_pid(Invocation& invocation, const Args& args) {
                         [&](const json::value& result) {
                           int code = kExitOk;
                           for (const auto& p : result.at("processes").as_array()) {
-                            std::fprintf(invocation.out, "%lld\n", static_cast<long long>(int_field(p, "pid")));
+                            std::fprintf(invocation.out, "%lld\n",
+                                         static_cast<long long>(int_field(p, "pid")));
                           }
                           for (const auto& e : result.at("errors").as_array()) {
                             std::fprintf(invocation.out, "%s: ERROR (no such process)\n",
@@ -94,10 +107,12 @@ int run_pid(Invocation& invocation, const Args& args) {
 }
 
 int run_avail(Invocation& invocation, const Args& args) {
-  if (!args.empty()) return usage_error(invocation, *find_command("avail"), "no arguments expected");
+  if (!args.empty())
+    return usage_error(invocation, *find_command("avail"), "no arguments expected");
   return call_and_print(invocation, "programs.status", nullptr, [&](const json::value& result) {
     std::size_t width = 30;
-    for (const auto& p : result.at("processes").as_array()) width = std::max(width, string_field(p, "name").size());
+    for (const auto& p : result.at("processes").as_array())
+      width = std::max(width, string_field(p, "name").size());
     for (const auto& p : result.at("processes").as_array()) {
       const auto* autostart = p.as_object().if_contains("autostart");
       std::fprintf(invocation.out, "%-*s in use    %-6s %lld:%lld\n", static_cast<int>(width + 3),
@@ -112,13 +127,18 @@ int run_avail(Invocation& invocation, const Args& args) {
 
 constexpr Command kCommands[] = {
     {"avail", "avail", "list every configured process", run_avail},
-    {"clear", "clear NAME...", "empty the log files of processes", run_clear},
-    {"pid", "pid [NAME...]", "the daemon's pid, or the pids of processes", run_pid},
-    {"restart", "restart NAME...", "stop, then start processes (group:*, all)", run_restart},
-    {"signal", "signal SIGNAL NAME...", "send a signal (HUP, USR1, 15...) to processes", run_signal},
-    {"start", "start NAME...", "start processes (name, group:name, group:*, all)", run_start},
-    {"status", "status [NAME...]", "show process states (exit 3: not running, 4: no such name)", run_status},
-    {"stop", "stop NAME...", "stop processes (group:*, all)", run_stop},
+    {"clear", "clear NAME...", "empty the log files of processes", run_clear, complete_programs},
+    {"pid", "pid [NAME...]", "the daemon's pid, or the pids of processes", run_pid,
+     complete_programs},
+    {"restart", "restart NAME...", "stop, then start processes (group:*, all)", run_restart,
+     complete_programs},
+    {"signal", "signal SIGNAL NAME...", "send a signal (HUP, USR1, 15...) to processes", run_signal,
+     complete_signal_then_programs},
+    {"start", "start NAME...", "start processes (name, group:name, group:*, all)", run_start,
+     complete_programs},
+    {"status", "status [NAME...]", "show process states (exit 3: not running, 4: no such name)",
+     run_status, complete_programs},
+    {"stop", "stop NAME...", "stop processes (group:*, all)", run_stop, complete_programs},
 };
 
 }  // namespace

@@ -2,11 +2,14 @@
 // optionally follow it by polling from the returned offset (as supervisorctl does).
 #include "common/text_encoding.h"
 #include "ctl/commands.h"
+#include "ctl/completion.h"
 #include "ctl/exit_codes.h"
 #include "ctl/interrupt.h"
 #include "ctl/render.h"
 
+#include <algorithm>
 #include <charconv>
+#include <optional>
 
 namespace taskd::ctl {
 namespace json = boost::json;
@@ -35,7 +38,13 @@ bool parse_tail_args(const Args& args, TailArgs& out) {
   return true;
 }
 
+// Text: the bytes. --json: the slice object, one per line (only non-empty ones while following).
 void print_data(Invocation& invocation, const json::value& slice) {
+  if (invocation.json) {
+    std::fprintf(invocation.out, "%s\n", to_json_line(slice).c_str());
+    std::fflush(invocation.out);
+    return;
+  }
   std::string data = string_field(slice, "data");
   if (string_field(slice, "encoding") == "base64") data = base64_decode(data).value_or("");
   std::fwrite(data.data(), 1, data.size(), invocation.out);
@@ -43,17 +52,18 @@ void print_data(Invocation& invocation, const json::value& slice) {
 }
 
 // Prints the last `bytes`, then (with follow) everything appended until Ctrl-C.
-int tail_log(Invocation& invocation, std::string_view method, json::object params, const TailArgs& tail) {
+int tail_log(Invocation& invocation, std::string_view method, json::object params,
+             const TailArgs& tail) {
+  std::optional<InterruptScope> scope;
+  if (tail.follow) scope.emplace();  // before the first call: Ctrl-C at any point ends a follow
   params["length"] = std::min<std::int64_t>(tail.bytes, 1024 * 1024);
   auto first = invocation.client.call(method, params);
-  if (!first) return report_failure(invocation, first.error());
-  if (invocation.json && !tail.follow) {
-    std::fprintf(invocation.out, "%s\n", to_json_line(*first).c_str());
-    return kExitOk;
+  if (!first) {
+    if (tail.follow && interrupted()) return kExitOk;
+    return report_failure(invocation, first.error());
   }
   print_data(invocation, *first);
   if (!tail.follow) return kExitOk;
-  InterruptScope scope;
   std::int64_t offset = int_field(*first, "next_offset");
   params["length"] = kFollowChunk;
   while (!interrupted()) {
@@ -64,9 +74,11 @@ int tail_log(Invocation& invocation, std::string_view method, json::object param
       return report_failure(invocation, next.error());
     }
     const auto* reset = next->as_object().if_contains("reset");
-    if (reset && reset->is_bool() && reset->as_bool()) std::fprintf(invocation.err, "==> log rotated or cleared <==\n");
-    print_data(invocation, *next);
+    if (reset && reset->is_bool() && reset->as_bool() && !invocation.json) {
+      std::fprintf(invocation.err, "==> log rotated or cleared <==\n");
+    }
     std::int64_t got = int_field(*next, "next_offset") - int_field(*next, "offset");
+    if (got > 0 || (reset && reset->is_bool() && reset->as_bool())) print_data(invocation, *next);
     offset = int_field(*next, "next_offset");
     if (got < kFollowChunk) sleep_unless_interrupted(kPollMs);
   }
@@ -80,8 +92,10 @@ int run_tail(Invocation& invocation, const Args& args) {
     return usage_error(invocation, self, "need a process name");
   }
   std::string stream = tail.rest.size() == 2 ? tail.rest[1] : "stdout";
-  if (stream != "stdout" && stream != "stderr") return usage_error(invocation, self, "stream is stdout or stderr");
-  return tail_log(invocation, "programs.tail", json::object{{"name", tail.rest[0]}, {"stream", stream}}, tail);
+  if (stream != "stdout" && stream != "stderr")
+    return usage_error(invocation, self, "stream is stdout or stderr");
+  return tail_log(invocation, "programs.tail",
+                  json::object{{"name", tail.rest[0]}, {"stream", stream}}, tail);
 }
 
 int run_maintail(Invocation& invocation, const Args& args) {
@@ -92,9 +106,26 @@ int run_maintail(Invocation& invocation, const Args& args) {
   return tail_log(invocation, "daemon.tail", json::object{}, tail);
 }
 
+// tail [-f] [-BYTES] NAME [stdout|stderr]: options anywhere, then one process, then a stream.
+std::vector<std::string> complete_tail(CompletionContext& context, const Args& before,
+                                       std::string_view current) {
+  if (current.starts_with("-")) return {"-f"};
+  auto positional = std::count_if(before.begin(), before.end(),
+                                  [](const std::string& arg) { return !arg.starts_with("-"); });
+  if (positional == 0) return instance_names(context);
+  if (positional == 1) return {"stdout", "stderr"};
+  return {};
+}
+
+std::vector<std::string> complete_maintail(CompletionContext&, const Args&, std::string_view) {
+  return {"-f"};
+}
+
 constexpr Command kCommands[] = {
-    {"maintail", "maintail [-f] [-BYTES]", "show (and follow) the daemon's log, its event log", run_maintail},
-    {"tail", "tail [-f] [-BYTES] NAME [stdout|stderr]", "show (and follow) a process's output", run_tail},
+    {"maintail", "maintail [-f] [-BYTES]", "show (and follow) the daemon's log, its event log",
+     run_maintail, complete_maintail},
+    {"tail", "tail [-f] [-BYTES] NAME [stdout|stderr]", "show (and follow) a process's output",
+     run_tail, complete_tail},
 };
 
 }  // namespace

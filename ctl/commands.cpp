@@ -1,5 +1,6 @@
 #include "ctl/commands.h"
 
+#include "ctl/completion.h"
 #include "ctl/exit_codes.h"
 #include "ctl/render.h"
 
@@ -10,14 +11,37 @@ namespace {
 
 int run_help(Invocation& invocation, const Args& args);
 
+// exit / quit end the shell or a script; as a one-shot command they do nothing.
+int quit(Invocation& invocation, const Args& args, std::string_view name) {
+  if (!args.empty()) return usage_error(invocation, *find_command(name), "no arguments expected");
+  invocation.quit = true;
+  return kExitOk;
+}
+int run_exit(Invocation& i, const Args& a) { return quit(i, a, "exit"); }
+int run_quit(Invocation& i, const Args& a) { return quit(i, a, "quit"); }
+
 constexpr Command kGeneral[] = {
-    {"help", "help [COMMAND]", "list commands, or show one command's usage", run_help},
+    {"exit", "exit", "leave the shell (also quit, Ctrl-D)", run_exit},
+    {"help", "help [COMMAND]", "list commands, or show one command's usage", run_help,
+     complete_command_names},
+    {"quit", "quit", "leave the shell (also exit, Ctrl-D)", run_quit},
 };
 
 std::vector<Command> build_table() {
   std::vector<Command> table;
-  for (auto family : {daemon_commands(), program_commands(), tail_commands(), config_commands(),
-                      exec_commands(), task_commands(), std::span<const Command>(kGeneral)}) {
+  // One family per line (cmd_*.cpp).
+  for (auto family : {
+           daemon_commands(),
+           program_commands(),
+           tail_commands(),
+           config_commands(),
+           events_commands(),
+           completion_commands(),
+           attach_commands(),
+           exec_commands(),
+           task_commands(),
+           std::span<const Command>(kGeneral),
+       }) {
     table.insert(table.end(), family.begin(), family.end());
   }
   std::sort(table.begin(), table.end(),
@@ -38,11 +62,13 @@ int run_help(Invocation& invocation, const Args& args) {
                  command->summary.data());
     return kExitOk;
   }
+  std::size_t width = 0;
+  for (const Command& command : all_commands()) width = std::max(width, command.usage.size());
   std::fprintf(invocation.out, "commands (type help COMMAND):\n");
   for (const Command& command : all_commands()) {
-    std::fprintf(invocation.out, "  %-28.*s %.*s\n", static_cast<int>(command.usage.size()),
-                 command.usage.data(), static_cast<int>(command.summary.size()),
-                 command.summary.data());
+    std::fprintf(invocation.out, "  %-*.*s  %.*s\n", static_cast<int>(width),
+                 static_cast<int>(command.usage.size()), command.usage.data(),
+                 static_cast<int>(command.summary.size()), command.summary.data());
   }
   return kExitOk;
 }
@@ -73,6 +99,7 @@ int run_command(Invocation& invocation, const Args& words) {
 }
 
 int report_failure(Invocation& invocation, const CallFailure& failure) {
+  if (failure.interrupted) return kExitInterrupted;  // Ctrl-C in the shell, which says so
   if (failure.transport) {
     std::fprintf(invocation.err, "taskctl: %s\n", failure.message.c_str());
     return kExitUnreachable;
@@ -112,7 +139,8 @@ int print_results(Invocation& invocation, const boost::json::value& result, std:
     std::string name = string_field(entry, "name");
     const auto* ok = entry.as_object().if_contains("ok");
     if (ok && ok->is_bool() && ok->as_bool()) {
-      std::fprintf(invocation.out, "%s: %.*s\n", name.c_str(), static_cast<int>(done.size()), done.data());
+      std::fprintf(invocation.out, "%s: %.*s\n", name.c_str(), static_cast<int>(done.size()),
+                   done.data());
       continue;
     }
     code = kExitError;
@@ -128,8 +156,8 @@ int print_results(Invocation& invocation, const boost::json::value& result, std:
 }
 
 int usage_error(Invocation& invocation, const Command& command, std::string_view why) {
-  std::fprintf(invocation.err, "error: %.*s\nusage: %.*s\n", static_cast<int>(why.size()), why.data(),
-               static_cast<int>(command.usage.size()), command.usage.data());
+  std::fprintf(invocation.err, "error: %.*s\nusage: %.*s\n", static_cast<int>(why.size()),
+               why.data(), static_cast<int>(command.usage.size()), command.usage.data());
   return kExitUsage;
 }
 

@@ -19,15 +19,24 @@ struct Invocation {
   bool color = false;  // ANSI colors (terminal and no NO_COLOR)
   std::FILE* out = stdout;
   std::FILE* err = stderr;
+  bool interactive = false;  // inside the shell on a terminal (Ctrl-C ends a command, not taskctl)
+  bool quit = false;         // set by exit / quit: the shell or script stops reading
 };
 
 using Args = std::vector<std::string>;
+
+struct CompletionContext;  // completion.h
+// Candidates for the argument being typed, given the arguments before it (without the command
+// name) and the partial word; the caller filters by prefix, so returning every candidate is fine.
+using ArgCompleter = std::vector<std::string> (*)(CompletionContext& context, const Args& before,
+                                                  std::string_view current);
 
 struct Command {
   std::string_view name;
   std::string_view usage;
   std::string_view summary;
   int (*run)(Invocation& invocation, const Args& args);
+  ArgCompleter complete = nullptr;  // tab completion of arguments; nullptr: none
 };
 
 std::span<const Command> all_commands();
@@ -56,5 +65,8 @@ std::span<const Command> tail_commands();
 std::span<const Command> config_commands();
 std::span<const Command> exec_commands();
 std::span<const Command> task_commands();
+std::span<const Command> events_commands();
+std::span<const Command> completion_commands();
+std::span<const Command> attach_commands();
 
 }  // namespace taskd::ctl

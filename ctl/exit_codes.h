@@ -9,5 +9,7 @@ inline constexpr int kExitUsage = 2;        // unknown command or wrong argument
 inline constexpr int kExitNotRunning = 3;   // status: some program is not running
 inline constexpr int kExitNoSuchName = 4;   // status: a name is unknown
 inline constexpr int kExitUnreachable = 7;  // no daemon at the address, or the address is bad
+inline constexpr int kExitInterrupted =
+    130;  // shell: Ctrl-C ended the wait for a reply (128+SIGINT)
 
 }  // namespace taskd::ctl

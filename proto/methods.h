@@ -6,7 +6,7 @@
 namespace taskd::proto {
 
 // Bumped when a method's params or result change incompatibly (minor: additions only).
-inline constexpr std::string_view kProtocolVersion = "1.0";
+inline constexpr std::string_view kProtocolVersion = "1.1";
 
 namespace method {
 inline constexpr std::string_view kDaemonVersion = "daemon.version";
@@ -23,6 +23,7 @@ inline constexpr std::string_view kProgramsRestart = "programs.restart";
 inline constexpr std::string_view kProgramsSignal = "programs.signal";
 inline constexpr std::string_view kProgramsTail = "programs.tail";
 inline constexpr std::string_view kProgramsClear = "programs.clear";
+inline constexpr std::string_view kProgramsInput = "programs.input";
 inline constexpr std::string_view kExecRun = "exec.run";
 inline constexpr std::string_view kTasksCreate = "tasks.create";
 inline constexpr std::string_view kTasksGet = "tasks.get";

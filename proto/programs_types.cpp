@@ -61,6 +61,14 @@ Result<TailParams> decode_tail_params(const json::value& params) {
   return decoded;
 }
 
+Result<InputParams> decode_input_params(const json::value& params) {
+  InputParams decoded;
+  Fields fields(params);
+  fields.required("name", decoded.name).required("data", decoded.data).optional("eof", decoded.eof);
+  if (auto done = fields.finish(); !done) return done.error();
+  return decoded;
+}
+
 Result<ReloadParams> decode_reload_params(const json::value& params) {
   ReloadParams decoded;
   Fields fields(params);

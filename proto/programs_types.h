@@ -35,6 +35,12 @@ struct TailParams {
   std::int64_t length = 1600;
 };
 
+struct InputParams {
+  std::string name;  // one instance
+  std::string data;  // written to the process's stdin pipe as is (UTF-8 text)
+  bool eof = false;  // close the pipe after writing: the process reads end-of-file
+};
+
 struct ReloadParams {
   bool dry_run = false;
 };
@@ -45,6 +51,7 @@ Result<NamesParams> decode_names_params(const boost::json::value& params, bool w
 Result<StatusParams> decode_status_params(const boost::json::value& params);
 Result<SignalParams> decode_signal_params(const boost::json::value& params);
 Result<TailParams> decode_tail_params(const boost::json::value& params);
+Result<InputParams> decode_input_params(const boost::json::value& params);
 Result<ReloadParams> decode_reload_params(const boost::json::value& params);
 
 }  // namespace taskd::proto

@@ -277,6 +277,19 @@ rpc::MethodResult tail_program(ApiContext& context, const json::value& params) {
                       {"reset", slice->reset}};
 }
 
+rpc::MethodResult input_program(ApiContext& context, const json::value& params) {
+  auto decoded = proto::decode_input_params(params);
+  if (!decoded) return decoded.error();
+  Process* process = context.supervisor.find(decoded->name);
+  if (!process) {
+    return make_error(ErrorCode::kNotFound, "no such process: " + decoded->name)
+        .with("name", decoded->name);
+  }
+  auto written = process->write_stdin(decoded->data, decoded->eof);
+  if (!written) return written.error();
+  return json::object{{"name", decoded->name}, {"written", *written}};
+}
+
 }  // namespace
 
 void register_programs_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
@@ -291,6 +304,9 @@ void register_programs_methods(rpc::Dispatcher& dispatcher, ApiContext& context)
   });
   dispatcher.add(proto::method::kProgramsTail, [&context](const json::value& p, rpc::CallContext&) {
     return tail_program(context, p);
+  });
+  dispatcher.add(proto::method::kProgramsInput, [&context](const json::value& p, rpc::CallContext&) {
+    return input_program(context, p);
   });
   dispatcher.add_async(proto::method::kProgramsStart, [&context](const json::value& p, const rpc::CallContext&) {
     return start_programs(context, p);

@@ -7,11 +7,14 @@
 #include "daemon/supervisor/reaper.h"
 #include "daemon/supervisor/spawn.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 
 namespace taskd::supervisor {
@@ -299,6 +302,37 @@ ProcessStatus Process::status() const {
     default: break;
   }
   return status;
+}
+
+Result<std::size_t> Process::write_stdin(std::string_view data, bool eof) {
+  if (pid_ <= 0) {
+    return make_error(ErrorCode::kBadState, name() + ": not running")
+        .with("state", std::string(state_name(state())));
+  }
+  if (!stdin_pipe_) {
+    return make_error(ErrorCode::kBadState,
+                      name() + ": stdin is not a pipe (configure stdin = \"pipe\")");
+  }
+  // Never block the daemon's only thread on a child that does not read its input.
+  ::fcntl(stdin_pipe_.get(), F_SETFL, O_NONBLOCK);
+  std::size_t written = 0;
+  while (written < data.size()) {
+    ssize_t n = ::write(stdin_pipe_.get(), data.data() + written, data.size() - written);
+    if (n > 0) {
+      written += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && errno == EAGAIN) {
+      break;
+    } else {
+      int error = errno;
+      stdin_pipe_.reset();  // EPIPE: the process closed its stdin; nothing will take input again
+      return make_error(ErrorCode::kIo,
+                        name() + ": cannot write to stdin: " + std::strerror(error));
+    }
+  }
+  if (eof && written == data.size()) stdin_pipe_.reset();
+  return written;
 }
 
 Result<void> Process::clear_logs() {

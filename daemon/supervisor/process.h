@@ -79,6 +79,10 @@ class Process {
   ProcessStatus status() const;
   // Truncates this process's log files (taskctl clear).
   Result<void> clear_logs();
+  // Writes to the stdin pipe (stdin = "pipe") without blocking: returns how many bytes the pipe
+  // took, which is less than data.size() when it is full. With `eof` the pipe is closed after a
+  // complete write. kBadState when not running or without a pipe; kIo when the process closed it.
+  Result<std::size_t> write_stdin(std::string_view data, bool eof);
 
  private:
   void fire(Event event, const Exit* exit = nullptr);
