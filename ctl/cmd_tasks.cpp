@@ -1,5 +1,6 @@
 // task create|list|get|poll|delete|sync: RL-environment tasks (docs/tasks.md).
 #include "ctl/commands.h"
+#include "ctl/completion.h"
 #include "ctl/exit_codes.h"
 #include "ctl/render.h"
 
@@ -153,9 +154,17 @@ int run_task(Invocation& invocation, const Args& args) {
   return usage_error(invocation, self(), "unknown subcommand '" + sub + "'");
 }
 
+std::vector<std::string> complete_task(CompletionContext& context, const Args& before, std::string_view current) {
+  if (before.empty()) return {"create", "list", "get", "poll", "delete", "sync"};
+  if (before.size() == 1 && (before[0] == "get" || before[0] == "poll" || before[0] == "delete")) {
+    return complete_task_ids(context, {}, current);
+  }
+  return {};
+}
+
 constexpr Command kCommands[] = {
     {"task", "task create FILE|- | list | get ID | poll ID | delete ID | sync FILE|-",
-     "RL tasks: set up, inspect, poll (DONE/INPROGRESS/ERROR), delete, reconcile", run_task},
+     "RL tasks: set up, inspect, poll (DONE/INPROGRESS/ERROR), delete, reconcile", run_task, complete_task},
 };
 
 }  // namespace

@@ -40,6 +40,7 @@ std::vector<Command> build_table() {
            attach_commands(),
            exec_commands(),
            task_commands(),
+           session_commands(),
            std::span<const Command>(kGeneral),
        }) {
     table.insert(table.end(), family.begin(), family.end());

@@ -65,6 +65,7 @@ std::span<const Command> tail_commands();
 std::span<const Command> config_commands();
 std::span<const Command> exec_commands();
 std::span<const Command> task_commands();
+std::span<const Command> session_commands();
 std::span<const Command> events_commands();
 std::span<const Command> completion_commands();
 std::span<const Command> attach_commands();

@@ -252,6 +252,20 @@ TEST_F(SessionsSlowAgent, SwitchTimeoutLeavesAConsistentState) {
   EXPECT_EQ(prompt("still here"), "echo: still here\n");
 }
 
+TEST_F(Sessions, TaskctlSessionCommands) {
+  EXPECT_TRUE(daemon->taskctl({"session", "open", "cli", "--model", "m"}).out.starts_with("cli: created (ready, pid "));
+  EXPECT_EQ(daemon->taskctl({"session", "switch", "cli"}).out, "cli: active\n");
+  auto prompted = daemon->taskctl({"session", "prompt", "hello", "world"});
+  EXPECT_EQ(prompted.exit_code, 0) << prompted.err;
+  EXPECT_EQ(prompted.out, "echo: hello world\n");
+  EXPECT_NE(daemon->taskctl({"session", "state"}).out.find("active: cli"), std::string::npos);
+  EXPECT_EQ(daemon->taskctl({"session", "stop", "cli"}).out, "cli: stopped\n");
+  auto refused = daemon->taskctl({"session", "prompt", "nobody listens"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.err.find("BAD_STATE"), std::string::npos);
+  EXPECT_EQ(daemon->taskctl({"session", "frob"}).exit_code, 2);
+}
+
 TEST(SessionDurability, KillingTheDaemonMidWriteNeverTearsSessionJson) {
   Daemon daemon({.config = sessions_config()});
   std::mt19937 random(7);
