@@ -25,8 +25,8 @@ bool parse_u32(std::string_view text, std::uint32_t& out) {
 Result<Address> parse_unix(std::string_view original, std::string_view path) {
   if (path.empty()) return bad_address(original, "empty socket path");
   if (path.size() > kMaxUnixPath) {
-    return bad_address(original, "socket path longer than " + std::to_string(kMaxUnixPath) +
-                                     " bytes");
+    return bad_address(original,
+                       "socket path longer than " + std::to_string(kMaxUnixPath) + " bytes");
   }
   if (path.find('\0') != std::string_view::npos) return bad_address(original, "NUL in path");
   return Address{UnixAddress{std::string(path)}};

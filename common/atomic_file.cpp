@@ -17,7 +17,8 @@ Error failed(const std::string& what, const std::string& path) {
 
 }  // namespace
 
-Result<void> write_file_atomically(const std::string& path, std::string_view content, unsigned mode) {
+Result<void> write_file_atomically(const std::string& path, std::string_view content,
+                                   unsigned mode) {
   std::string temp = path + ".tmp." + std::to_string(::getpid());
   UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
   if (!fd) return failed("failed to create", temp);

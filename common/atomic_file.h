@@ -10,7 +10,8 @@
 
 namespace taskd {
 
-Result<void> write_file_atomically(const std::string& path, std::string_view content, unsigned mode = 0600);
+Result<void> write_file_atomically(const std::string& path, std::string_view content,
+                                   unsigned mode = 0600);
 Result<std::string> read_whole_file(const std::string& path);
 
 }  // namespace taskd

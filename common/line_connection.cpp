@@ -38,10 +38,10 @@ LineConnection::~LineConnection() = default;
 
 void LineConnection::start() {
   auto executor = socket_.get_executor();
-  asio::co_spawn(executor, [self = shared_from_this()] { return self->read_loop(); },
-                 log_unexpected);
-  asio::co_spawn(executor, [self = shared_from_this()] { return self->write_loop(); },
-                 log_unexpected);
+  asio::co_spawn(
+      executor, [self = shared_from_this()] { return self->read_loop(); }, log_unexpected);
+  asio::co_spawn(
+      executor, [self = shared_from_this()] { return self->write_loop(); }, log_unexpected);
 }
 
 asio::awaitable<void> LineConnection::read_loop() {
@@ -93,7 +93,8 @@ asio::awaitable<void> LineConnection::write_loop() {
     }
     // Only now: growing `batch` moves its strings, which would invalidate earlier buffers.
     for (const auto& line : batch) buffers.emplace_back(asio::buffer(line));
-    auto [ec, n] = co_await asio::async_write(socket_, buffers, asio::as_tuple(asio::use_awaitable));
+    auto [ec, n] =
+        co_await asio::async_write(socket_, buffers, asio::as_tuple(asio::use_awaitable));
     queued_bytes_ -= bytes;
     queue_drained_.cancel();
     if (ec) break;
@@ -116,8 +117,9 @@ void LineConnection::send(std::string line) {
 bool LineConnection::send_event(std::string line) {
   if (closed_ || closing_) return false;
   if (queued_bytes_ + line.size() + 1 > limits_.max_queue_bytes) {
-    log(LogChannel::kRpc).warn("closing slow subscriber: queue_bytes={} limit={}", queued_bytes_,
-                               limits_.max_queue_bytes);
+    log(LogChannel::kRpc)
+        .warn("closing slow subscriber: queue_bytes={} limit={}", queued_bytes_,
+              limits_.max_queue_bytes);
     close();
     return false;
   }

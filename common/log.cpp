@@ -10,7 +10,7 @@
 namespace taskd {
 namespace {
 
-constexpr std::array<const char*, 7> kChannelNames = {"taskd", "rpc", "sup", "task",
+constexpr std::array<const char*, 7> kChannelNames = {"taskd", "rpc",  "sup", "task",
                                                       "cfg",   "exec", "sess"};
 
 std::array<std::shared_ptr<spdlog::logger>, kChannelNames.size()>& loggers() {
@@ -41,8 +41,8 @@ Result<void> setup_logging(const LogOptions& options) {
     try {
       sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file));
     } catch (const spdlog::spdlog_ex& e) {
-      return make_error(ErrorCode::kIo, "failed to open log file " + options.file + ": " +
-                                            e.what());
+      return make_error(ErrorCode::kIo,
+                        "failed to open log file " + options.file + ": " + e.what());
     }
   }
   if (options.to_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());

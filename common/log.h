@@ -13,7 +13,7 @@ namespace taskd {
 enum class LogChannel { kMain, kRpc, kSup, kTask, kCfg, kExec, kSess };
 
 struct LogOptions {
-  std::string file;          // empty: no file sink
+  std::string file;  // empty: no file sink
   std::string level = "info";
   bool to_stderr = true;
 };

@@ -37,8 +37,8 @@ class Client {
   // subscribed events) go to on_event when given, else are skipped, and so are late replies to
   // earlier calls that were interrupted or timed out (matched by id). timeout_ms < 0 waits as
   // long as the daemon takes; on timeout the failure code is TIMEOUT.
-  CallResult call(std::string_view method, boost::json::value params = nullptr,
-                  int timeout_ms = -1, const OnNotification& on_event = {});
+  CallResult call(std::string_view method, boost::json::value params = nullptr, int timeout_ms = -1,
+                  const OnNotification& on_event = {});
   // Next message from the daemon (events while following a stream). timeout_ms < 0: forever.
   CallResult read_message(int timeout_ms);
 

@@ -24,8 +24,9 @@ int print_plan(Invocation& invocation, const json::value& result, bool applied) 
 
 int run_reload(Invocation& invocation, const Args& args, bool dry_run, std::string_view name) {
   if (!args.empty()) return usage_error(invocation, *find_command(name), "no arguments expected");
-  return call_and_print(invocation, "daemon.reload", json::object{{"dry_run", dry_run}},
-                        [&](const json::value& result) { return print_plan(invocation, result, !dry_run); });
+  return call_and_print(
+      invocation, "daemon.reload", json::object{{"dry_run", dry_run}},
+      [&](const json::value& result) { return print_plan(invocation, result, !dry_run); });
 }
 
 int run_reread(Invocation& i, const Args& a) { return run_reload(i, a, true, "reread"); }
@@ -33,7 +34,8 @@ int run_update(Invocation& i, const Args& a) { return run_reload(i, a, false, "u
 int run_apply(Invocation& i, const Args& a) { return run_reload(i, a, false, "reload"); }
 
 constexpr Command kCommands[] = {
-    {"reload", "reload", "re-read the config and apply it (unchanged processes keep running)", run_apply},
+    {"reload", "reload", "re-read the config and apply it (unchanged processes keep running)",
+     run_apply},
     {"reread", "reread", "show what a reload would change, without applying it", run_reread},
     {"update", "update", "same as reload", run_update},
 };

@@ -8,7 +8,8 @@ namespace json = boost::json;
 namespace {
 
 int run_version(Invocation& invocation, const Args& args) {
-  if (!args.empty()) return usage_error(invocation, *find_command("version"), "no arguments expected");
+  if (!args.empty())
+    return usage_error(invocation, *find_command("version"), "no arguments expected");
   return call_and_print(invocation, "daemon.version", nullptr, [&](const json::value& result) {
     std::fprintf(invocation.out, "%s\n", string_field(result, "version").c_str());
     return kExitOk;
@@ -16,7 +17,8 @@ int run_version(Invocation& invocation, const Args& args) {
 }
 
 int run_health(Invocation& invocation, const Args& args) {
-  if (!args.empty()) return usage_error(invocation, *find_command("health"), "no arguments expected");
+  if (!args.empty())
+    return usage_error(invocation, *find_command("health"), "no arguments expected");
   return call_and_print(invocation, "daemon.health", nullptr, [&](const json::value& r) {
     std::fprintf(invocation.out,
                  "ok: pid %lld, uptime %s, programs %lld (%lld running), tasks %lld, "
@@ -33,7 +35,8 @@ int run_health(Invocation& invocation, const Args& args) {
 }
 
 int run_shutdown(Invocation& invocation, const Args& args) {
-  if (!args.empty()) return usage_error(invocation, *find_command("shutdown"), "no arguments expected");
+  if (!args.empty())
+    return usage_error(invocation, *find_command("shutdown"), "no arguments expected");
   return call_and_print(invocation, "daemon.shutdown", nullptr, [&](const json::value&) {
     std::fprintf(invocation.out, "Shut down\n");
     return kExitOk;

@@ -23,7 +23,8 @@ int exit_code_of(const json::value& result) {
   return kExitError;
 }
 
-void write_decoded(std::FILE* to, const json::value& object, std::string_view data_key, std::string_view encoding_key) {
+void write_decoded(std::FILE* to, const json::value& object, std::string_view data_key,
+                   std::string_view encoding_key) {
   std::string data = string_field(object, data_key);
   if (string_field(object, encoding_key) == "base64") data = base64_decode(data).value_or("");
   std::fwrite(data.data(), 1, data.size(), to);
@@ -55,7 +56,8 @@ int run_exec(Invocation& invocation, const Args& args) {
       params["cwd"] = *dir;
     } else if (arg == "--env") {
       const std::string* pair = value();
-      if (!pair || pair->find('=') == std::string::npos) return usage_error(invocation, self, "--env needs NAME=value");
+      if (!pair || pair->find('=') == std::string::npos)
+        return usage_error(invocation, self, "--env needs NAME=value");
       env[pair->substr(0, pair->find('='))] = pair->substr(pair->find('=') + 1);
     } else if (arg.starts_with("--")) {
       return usage_error(invocation, self, "unknown option " + arg);
@@ -73,7 +75,8 @@ int run_exec(Invocation& invocation, const Args& args) {
   if (stream && !invocation.json) {
     on_event = [&](const json::value& event) {
       if (string_field(event, "topic") != "output") return;
-      write_decoded(string_field(event, "stream") == "stderr" ? invocation.err : invocation.out, event, "data", "encoding");
+      write_decoded(string_field(event, "stream") == "stderr" ? invocation.err : invocation.out,
+                    event, "data", "encoding");
     };
   }
   auto result = invocation.client.call("exec.run", std::move(params), -1, on_event);
@@ -86,7 +89,8 @@ int run_exec(Invocation& invocation, const Args& args) {
       write_decoded(invocation.err, *result, "stderr", "stderr_encoding");
     }
     std::string reason = string_field(*result, "reason");
-    if (reason == "spawn_failed") std::fprintf(invocation.err, "taskctl: %s\n", string_field(*result, "error").c_str());
+    if (reason == "spawn_failed")
+      std::fprintf(invocation.err, "taskctl: %s\n", string_field(*result, "error").c_str());
     if (reason == "timeout") std::fprintf(invocation.err, "taskctl: timed out\n");
   }
   return exit_code_of(*result);

@@ -15,22 +15,29 @@ const Command& self() { return *find_command("session"); }
 void print_state_line(Invocation& invocation, const json::value& s, std::size_t width) {
   std::fprintf(invocation.out, "%-*s %-8s pid %-7lld turns %-4lld %s%s\n", static_cast<int>(width),
                string_field(s, "id").c_str(), string_field(s, "state").c_str(),
-               static_cast<long long>(int_field(s, "pid")), static_cast<long long>(int_field(s, "turns")),
+               static_cast<long long>(int_field(s, "pid")),
+               static_cast<long long>(int_field(s, "turns")),
                string_field(s, "last_activity").c_str(),
                string_field(s, "error").empty() ? "" : ("  " + string_field(s, "error")).c_str());
 }
 
 int session_open(Invocation& invocation, const Args& args) {
-  if (args.empty()) return usage_error(invocation, self(), "session open ID [--model M] [--thinking L] [--folder DIR]");
+  if (args.empty())
+    return usage_error(invocation, self(),
+                       "session open ID [--model M] [--thinking L] [--folder DIR]");
   json::object params{{"id", args[0]}};
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (i + 1 >= args.size()) return usage_error(invocation, self(), args[i] + " needs a value");
     const std::string& flag = args[i];
     const std::string& value = args[++i];
-    if (flag == "--model") params["model"] = value;
-    else if (flag == "--thinking") params["thinking_level"] = value;
-    else if (flag == "--folder") params["working_folder"] = value;
-    else return usage_error(invocation, self(), "unknown option " + flag);
+    if (flag == "--model")
+      params["model"] = value;
+    else if (flag == "--thinking")
+      params["thinking_level"] = value;
+    else if (flag == "--folder")
+      params["working_folder"] = value;
+    else
+      return usage_error(invocation, self(), "unknown option " + flag);
   }
   return call_and_print(invocation, "session.open", std::move(params), [&](const json::value& r) {
     std::fprintf(invocation.out, "%s: %s (%s, pid %lld)\n", string_field(r, "id").c_str(),
@@ -43,7 +50,8 @@ int session_open(Invocation& invocation, const Args& args) {
 // Switches and waits for task_ready (or task_error) on the same connection.
 int session_switch(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "session switch ID");
-  auto subscribed = invocation.client.call("events.subscribe", json::object{{"topics", json::array{"session"}}});
+  auto subscribed =
+      invocation.client.call("events.subscribe", json::object{{"topics", json::array{"session"}}});
   if (!subscribed) return report_failure(invocation, subscribed.error());
   auto reply = invocation.client.call("session.switch", json::object{{"id", args[0]}});
   if (!reply) return report_failure(invocation, reply.error());
@@ -55,8 +63,10 @@ int session_switch(Invocation& invocation, const Args& args) {
     if (!params || string_field(*params, "id") != args[0]) continue;
     std::string type = string_field(*params, "type");
     if (type == "task_ready") {
-      if (invocation.json) std::fprintf(invocation.out, "%s\n", to_json_line(*params).c_str());
-      else std::fprintf(invocation.out, "%s: active\n", args[0].c_str());
+      if (invocation.json)
+        std::fprintf(invocation.out, "%s\n", to_json_line(*params).c_str());
+      else
+        std::fprintf(invocation.out, "%s: active\n", args[0].c_str());
       return kExitOk;
     }
     if (type == "task_error") {
@@ -74,7 +84,8 @@ int session_prompt(Invocation& invocation, const Args& args) {
   if (args.empty()) return usage_error(invocation, self(), "session prompt MESSAGE...");
   std::string message;
   for (const auto& word : args) message += (message.empty() ? "" : " ") + word;
-  auto subscribed = invocation.client.call("events.subscribe", json::object{{"topics", json::array{"session"}}});
+  auto subscribed =
+      invocation.client.call("events.subscribe", json::object{{"topics", json::array{"session"}}});
   if (!subscribed) return report_failure(invocation, subscribed.error());
   auto sent = invocation.client.call("session.prompt", json::object{{"message", message}});
   if (!sent) return report_failure(invocation, sent.error());
@@ -86,7 +97,8 @@ int session_prompt(Invocation& invocation, const Args& args) {
     const auto* params = event->as_object().if_contains("params");
     if (!params || string_field(*params, "id") != id) continue;
     std::string type = string_field(*params, "type");
-    if (invocation.json && (type == "agent_output" || type == "agent_end" || type == "task_error")) {
+    if (invocation.json &&
+        (type == "agent_output" || type == "agent_end" || type == "task_error")) {
       std::fprintf(invocation.out, "%s\n", to_json_line(*params).c_str());
     } else if (type == "agent_output") {
       std::string chunk = string_field(*params, "chunk");
@@ -111,7 +123,8 @@ int session_state(Invocation& invocation, const Args& args) {
     for (const auto& s : sessions) width = std::max(width, string_field(s, "id").size());
     for (const auto& s : sessions) print_state_line(invocation, s, width);
     std::string active = string_field(r, "active");
-    std::fprintf(invocation.out, "active: %s, warm: %lld\n", active.empty() ? "none" : active.c_str(),
+    std::fprintf(invocation.out, "active: %s, warm: %lld\n",
+                 active.empty() ? "none" : active.c_str(),
                  static_cast<long long>(int_field(r, "warm")));
     return kExitOk;
   });
@@ -119,10 +132,11 @@ int session_state(Invocation& invocation, const Args& args) {
 
 int session_stop(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "session stop ID");
-  return call_and_print(invocation, "session.stop", json::object{{"id", args[0]}}, [&](const json::value&) {
-    std::fprintf(invocation.out, "%s: stopped\n", args[0].c_str());
-    return kExitOk;
-  });
+  return call_and_print(invocation, "session.stop", json::object{{"id", args[0]}},
+                        [&](const json::value&) {
+                          std::fprintf(invocation.out, "%s: stopped\n", args[0].c_str());
+                          return kExitOk;
+                        });
 }
 
 int run_session(Invocation& invocation, const Args& args) {
@@ -137,7 +151,8 @@ int run_session(Invocation& invocation, const Args& args) {
   return usage_error(invocation, self(), "unknown subcommand '" + sub + "'");
 }
 
-std::vector<std::string> complete_session(CompletionContext& context, const Args& before, std::string_view current) {
+std::vector<std::string> complete_session(CompletionContext& context, const Args& before,
+                                          std::string_view current) {
   if (before.empty()) return {"open", "switch", "prompt", "state", "stop"};
   if (before.size() == 1 && (before[0] == "open" || before[0] == "switch" || before[0] == "stop")) {
     return complete_session_ids(context, {}, current);

@@ -48,17 +48,20 @@ std::string describe_state(const json::value& task) {
            string_field(*running, "started_at") + ")";
   }
   if (const auto* done = state.if_contains("terminated")) {
-    return "terminated (" + string_field(*done, "reason") + ": " + string_field(*done, "message") + ")";
+    return "terminated (" + string_field(*done, "reason") + ": " + string_field(*done, "message") +
+           ")";
   }
-  if (const auto* waiting = state.if_contains("waiting")) return "waiting (" + string_field(*waiting, "reason") + ")";
+  if (const auto* waiting = state.if_contains("waiting"))
+    return "waiting (" + string_field(*waiting, "reason") + ")";
   return "?";
 }
 
 int print_task_line(Invocation& invocation, const json::value& task, std::size_t width) {
   std::string setup = string_field(task.at("setup"), "result");
   const auto* done = task.as_object().if_contains("done");
-  std::fprintf(invocation.out, "%-*s %-6s %-5s %s\n", static_cast<int>(width), string_field(task, "id").c_str(),
-               setup.c_str(), done && done->as_bool() ? "done" : "-", describe_state(task).c_str());
+  std::fprintf(invocation.out, "%-*s %-6s %-5s %s\n", static_cast<int>(width),
+               string_field(task, "id").c_str(), setup.c_str(),
+               done && done->as_bool() ? "done" : "-", describe_state(task).c_str());
   return kExitOk;
 }
 
@@ -72,7 +75,8 @@ int task_create(Invocation& invocation, const Args& args) {
       std::fprintf(invocation.out, "%s: READY\n", id.c_str());
       return kExitOk;
     }
-    std::fprintf(invocation.out, "%s: FAIL (%s)\n", id.c_str(), string_field(result, "reason").c_str());
+    std::fprintf(invocation.out, "%s: FAIL (%s)\n", id.c_str(),
+                 string_field(result, "reason").c_str());
     return kExitError;
   });
 }
@@ -81,7 +85,8 @@ int task_list(Invocation& invocation, const Args& args) {
   if (!args.empty()) return usage_error(invocation, self(), "task list takes no arguments");
   return call_and_print(invocation, "tasks.list", nullptr, [&](const json::value& result) {
     std::size_t width = 8;
-    for (const auto& task : result.at("tasks").as_array()) width = std::max(width, string_field(task, "id").size());
+    for (const auto& task : result.at("tasks").as_array())
+      width = std::max(width, string_field(task, "id").size());
     for (const auto& task : result.at("tasks").as_array()) print_task_line(invocation, task, width);
     return kExitOk;
   });
@@ -89,56 +94,63 @@ int task_list(Invocation& invocation, const Args& args) {
 
 int task_get(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "task get ID");
-  return call_and_print(invocation, "tasks.get", json::object{{"id", args[0]}}, [&](const json::value& task) {
-    print_task_line(invocation, task, args[0].size());
-    const auto& setup = task.at("setup");
-    if (string_field(setup, "result") == "FAIL") {
-      std::fprintf(invocation.out, "setup failed at step %lld: %s\n", static_cast<long long>(int_field(setup, "failed_step")),
-                   string_field(setup, "reason").c_str());
-    }
-    return kExitOk;
-  });
+  return call_and_print(invocation, "tasks.get", json::object{{"id", args[0]}},
+                        [&](const json::value& task) {
+                          print_task_line(invocation, task, args[0].size());
+                          const auto& setup = task.at("setup");
+                          if (string_field(setup, "result") == "FAIL") {
+                            std::fprintf(invocation.out, "setup failed at step %lld: %s\n",
+                                         static_cast<long long>(int_field(setup, "failed_step")),
+                                         string_field(setup, "reason").c_str());
+                          }
+                          return kExitOk;
+                        });
 }
 
 // Exit 0 DONE, 3 INPROGRESS (like "not running yet"), 1 ERROR.
 int task_poll(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "task poll ID");
-  return call_and_print(invocation, "tasks.poll", json::object{{"id", args[0]}}, [&](const json::value& result) {
-    std::string status = string_field(result, "status");
-    std::fprintf(invocation.out, "%s\n", string_field(result, "text").c_str());
-    return status == "DONE" ? kExitOk : status == "INPROGRESS" ? kExitNotRunning : kExitError;
-  });
+  return call_and_print(
+      invocation, "tasks.poll", json::object{{"id", args[0]}}, [&](const json::value& result) {
+        std::string status = string_field(result, "status");
+        std::fprintf(invocation.out, "%s\n", string_field(result, "text").c_str());
+        return status == "DONE" ? kExitOk : status == "INPROGRESS" ? kExitNotRunning : kExitError;
+      });
 }
 
 int task_delete(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "task delete ID");
-  return call_and_print(invocation, "tasks.delete", json::object{{"id", args[0]}}, [&](const json::value& result) {
-    const auto* deleted = result.as_object().if_contains("deleted");
-    bool was = deleted && deleted->as_bool();
-    std::fprintf(invocation.out, "%s: %s\n", args[0].c_str(), was ? "deleted" : "no such task (nothing to delete)");
-    return kExitOk;
-  });
+  return call_and_print(invocation, "tasks.delete", json::object{{"id", args[0]}},
+                        [&](const json::value& result) {
+                          const auto* deleted = result.as_object().if_contains("deleted");
+                          bool was = deleted && deleted->as_bool();
+                          std::fprintf(invocation.out, "%s: %s\n", args[0].c_str(),
+                                       was ? "deleted" : "no such task (nothing to delete)");
+                          return kExitOk;
+                        });
 }
 
 int task_sync(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "task sync FILE.json|-");
   auto document = read_document(invocation, args[0]);
   if (!document) return kExitUsage;
-  json::value params = document->is_array() ? json::value(json::object{{"tasks", *document}}) : *document;
-  return call_and_print(invocation, "tasks.sync", std::move(params), [&](const json::value& result) {
-    for (const char* key : {"created", "replaced", "deleted", "unchanged"}) {
-      for (const auto& id : result.at(key).as_array()) {
-        std::fprintf(invocation.out, "%s: %s\n", std::string(id.as_string()).c_str(), key);
-      }
-    }
-    int code = kExitOk;
-    for (const auto& failure : result.at("failed").as_array()) {
-      std::fprintf(invocation.out, "%s: FAIL (%s)\n", string_field(failure, "id").c_str(),
-                   string_field(failure, "reason").c_str());
-      code = kExitError;
-    }
-    return code;
-  });
+  json::value params =
+      document->is_array() ? json::value(json::object{{"tasks", *document}}) : *document;
+  return call_and_print(
+      invocation, "tasks.sync", std::move(params), [&](const json::value& result) {
+        for (const char* key : {"created", "replaced", "deleted", "unchanged"}) {
+          for (const auto& id : result.at(key).as_array()) {
+            std::fprintf(invocation.out, "%s: %s\n", std::string(id.as_string()).c_str(), key);
+          }
+        }
+        int code = kExitOk;
+        for (const auto& failure : result.at("failed").as_array()) {
+          std::fprintf(invocation.out, "%s: FAIL (%s)\n", string_field(failure, "id").c_str(),
+                       string_field(failure, "reason").c_str());
+          code = kExitError;
+        }
+        return code;
+      });
 }
 
 int run_task(Invocation& invocation, const Args& args) {
@@ -154,7 +166,8 @@ int run_task(Invocation& invocation, const Args& args) {
   return usage_error(invocation, self(), "unknown subcommand '" + sub + "'");
 }
 
-std::vector<std::string> complete_task(CompletionContext& context, const Args& before, std::string_view current) {
+std::vector<std::string> complete_task(CompletionContext& context, const Args& before,
+                                       std::string_view current) {
   if (before.empty()) return {"create", "list", "get", "poll", "delete", "sync"};
   if (before.size() == 1 && (before[0] == "get" || before[0] == "poll" || before[0] == "delete")) {
     return complete_task_ids(context, {}, current);
@@ -164,7 +177,8 @@ std::vector<std::string> complete_task(CompletionContext& context, const Args& b
 
 constexpr Command kCommands[] = {
     {"task", "task create FILE|- | list | get ID | poll ID | delete ID | sync FILE|-",
-     "RL tasks: set up, inspect, poll (DONE/INPROGRESS/ERROR), delete, reconcile", run_task, complete_task},
+     "RL tasks: set up, inspect, poll (DONE/INPROGRESS/ERROR), delete, reconcile", run_task,
+     complete_task},
 };
 
 }  // namespace

@@ -3,18 +3,19 @@
 #include "common/address.h"
 #include "common/log.h"
 #include "daemon/api/api.h"
+#include "daemon/api/json_helpers.h"
 #include "daemon/api/task_json.h"
 #include "daemon/config/runtime_check.h"
 #include "daemon/exec/exec_manager.h"
 #include "daemon/guest_services.h"
-#include "daemon/sessions/session_manager.h"
-#include "daemon/tasks/task_manager.h"
 #include "daemon/readiness.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
 #include "daemon/rpc/server.h"
+#include "daemon/sessions/session_manager.h"
 #include "daemon/supervisor/reaper.h"
 #include "daemon/supervisor/supervisor.h"
+#include "daemon/tasks/task_manager.h"
 #include "proto/methods.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -49,12 +50,6 @@ std::vector<std::string> names_of(const std::vector<supervisor::InstanceSpec>& s
   return names;
 }
 
-json::array json_names(const std::vector<std::string>& names) {
-  json::array out;
-  for (const auto& name : names) out.emplace_back(name);
-  return out;
-}
-
 }  // namespace
 
 struct App::Impl {
@@ -72,9 +67,9 @@ struct App::Impl {
   supervisor::Reaper reaper{io};
   supervisor::Supervisor supervisor{io, reaper};
   exec::ExecManager execs{io, reaper, config.exec};
-  tasks::TaskManager tasks{io, reaper, config.daemon.data_dir,
-                           tasks::TaskCodec{api::encode_task_file, api::decode_task_file,
-                                            api::decode_task_spec_json}};
+  tasks::TaskManager tasks{
+      io, reaper, config.daemon.data_dir,
+      tasks::TaskCodec{api::encode_task_file, api::decode_task_file, api::decode_task_spec_json}};
   sessions::SessionManager sessions{io, reaper, config.sessions};
   asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
   api::ApiContext api{events,
@@ -108,8 +103,8 @@ struct App::Impl {
     sessions.load();
     auto address = parse_address(config.daemon.socket);
     if (!address) return address.error();
-    if (auto listening = server.listen_unix(std::get<UnixAddress>(*address).path,
-                                            config.daemon.socket_mode);
+    if (auto listening =
+            server.listen_unix(std::get<UnixAddress>(*address).path, config.daemon.socket_mode);
         !listening) {
       return listening.error();
     }
@@ -140,24 +135,26 @@ struct App::Impl {
       co_return make_error(ErrorCode::kBadState, "a reload or shutdown is already in progress");
     }
     if (config.path.empty()) {
-      co_return make_error(ErrorCode::kInvalidConfig, "taskd runs on built-in defaults; no file to reload");
+      co_return make_error(ErrorCode::kInvalidConfig,
+                           "taskd runs on built-in defaults; no file to reload");
     }
     auto next = load_config(config.path);
     if (next) {
       if (auto checked = check_runtime(*next); !checked) next = checked.error();
     }
     Result<std::vector<supervisor::InstanceSpec>> instances =
-        next ? supervisor::expand_instances(next->programs) : Result<std::vector<supervisor::InstanceSpec>>(next.error());
+        next ? supervisor::expand_instances(next->programs)
+             : Result<std::vector<supervisor::InstanceSpec>>(next.error());
     if (!instances) {
-      log(LogChannel::kCfg).error("reload rejected, keeping the running config: {}",
-                                  instances.error().message);
+      log(LogChannel::kCfg)
+          .error("reload rejected, keeping the running config: {}", instances.error().message);
       co_return instances.error();
     }
     supervisor::ReloadPlan plan = supervisor.plan(*instances);
     if (dry_run) co_return plan;
-    log(LogChannel::kCfg).info("reload: added={} changed={} removed={} unchanged={}",
-                               join(names_of(plan.added)), join(names_of(plan.changed)),
-                               join(plan.removed), plan.unchanged.size());
+    log(LogChannel::kCfg)
+        .info("reload: added={} changed={} removed={} unchanged={}", join(names_of(plan.added)),
+              join(names_of(plan.changed)), join(plan.removed), plan.unchanged.size());
     if (next->daemon.log_level != config.daemon.log_level) {
       (void)setup_logging({config.daemon.log_file, next->daemon.log_level, cli.foreground});
     }
@@ -167,9 +164,9 @@ struct App::Impl {
     config.programs = next->programs;
     config.daemon.log_level = next->daemon.log_level;
     events.publish(proto::topic::kDaemon, "reload",
-                   {{"added", json_names(names_of(plan.added))},
-                    {"changed", json_names(names_of(plan.changed))},
-                    {"removed", json_names(plan.removed)}});
+                   {{"added", api::string_array(names_of(plan.added))},
+                    {"changed", api::string_array(names_of(plan.changed))},
+                    {"removed", api::string_array(plan.removed)}});
     co_await supervisor.apply(plan, *instances);
     co_return plan;
   }
@@ -211,8 +208,9 @@ int App::run() {
     if (started.error().code == ErrorCode::kAlreadyExists) return kExitAlreadyRunning;
     return started.error().code == ErrorCode::kInvalidConfig ? kExitBadConfig : kExitFailure;
   }
-  log(LogChannel::kMain).info("ready pid={} version={} programs={}", ::getpid(), TASKD_VERSION,
-                              impl_->supervisor.size());
+  log(LogChannel::kMain)
+      .info("ready pid={} version={} programs={}", ::getpid(), TASKD_VERSION,
+            impl_->supervisor.size());
   notify_ready_fd(impl_->cli.ready_fd);
   notify_ready_fd(impl_->cli.daemon_pipe_fd);
   notify_systemd("READY=1\nMAINPID=" + std::to_string(::getpid()));

@@ -98,7 +98,8 @@ static int run(int argc, char** argv) {
   raise_fd_limit();
   if (!cli->foreground) taskd::daemonize(cli->daemon_pipe_fd);
   if (!make_private_dir(config->daemon.data_dir)) return taskd::kExitFailure;
-  if (auto logging = taskd::setup_logging({config->daemon.log_file, config->daemon.log_level, true});
+  if (auto logging =
+          taskd::setup_logging({config->daemon.log_file, config->daemon.log_level, true});
       !logging) {
     std::fprintf(stderr, "taskd: %s\n", logging.error().message.c_str());
     return taskd::kExitFailure;

@@ -6,7 +6,7 @@
 
 namespace taskd {
 
-void notify_ready_fd(int& fd);  // writes "\n", closes, sets fd to -1
+void notify_ready_fd(int& fd);                  // writes "\n", closes, sets fd to -1
 void notify_systemd(const std::string& state);  // no-op without NOTIFY_SOCKET
 
 }  // namespace taskd

@@ -69,10 +69,15 @@ Result<SessionRecord> decode_session_file(std::string_view text) {
   int version = 0;
   json::value turns;
   fields.required("version", version).required("id", record.id).optional("model", record.model);
-  fields.optional("thinking_level", record.thinking_level).optional("working_folder", record.working_folder);
-  fields.optional("agent", record.agent).optional("created_at_ms", record.created_at_ms).optional("turns", turns);
+  fields.optional("thinking_level", record.thinking_level)
+      .optional("working_folder", record.working_folder);
+  fields.optional("agent", record.agent)
+      .optional("created_at_ms", record.created_at_ms)
+      .optional("turns", turns);
   if (auto done = fields.finish(); !done) return done.error();
-  if (version != 1) return make_error(ErrorCode::kIo, "session.json version " + std::to_string(version) + " is not supported");
+  if (version != 1)
+    return make_error(ErrorCode::kIo,
+                      "session.json version " + std::to_string(version) + " is not supported");
   if (const json::array* list = turns.if_array()) {
     for (const auto& item : *list) {
       SessionTurn turn;

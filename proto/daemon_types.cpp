@@ -7,9 +7,8 @@
 namespace taskd::proto {
 
 void tag_invoke(json::value_from_tag, json::value& out, const VersionResult& v) {
-  out = {{"protocol", v.protocol},
-         {"version", v.version},
-         {"features", json::value_from(v.features)}};
+  out = {
+      {"protocol", v.protocol}, {"version", v.version}, {"features", json::value_from(v.features)}};
 }
 
 void tag_invoke(json::value_from_tag, json::value& out, const HealthResult& v) {

@@ -8,9 +8,11 @@ namespace {
 constexpr std::array kTable = {
     ErrorCodeInfo{ErrorCode::kParseError, kParseError, "the line is not valid JSON"},
     ErrorCodeInfo{ErrorCode::kInvalidRequest, kInvalidRequest, "not a JSON-RPC 2.0 request"},
-    ErrorCodeInfo{ErrorCode::kLineTooLong, kInvalidRequest, "line over the limit; connection closes"},
+    ErrorCodeInfo{ErrorCode::kLineTooLong, kInvalidRequest,
+                  "line over the limit; connection closes"},
     ErrorCodeInfo{ErrorCode::kMethodNotFound, kMethodNotFound, "no such method"},
-    ErrorCodeInfo{ErrorCode::kInvalidParams, kInvalidParams, "a param is missing, mistyped or invalid"},
+    ErrorCodeInfo{ErrorCode::kInvalidParams, kInvalidParams,
+                  "a param is missing, mistyped or invalid"},
     ErrorCodeInfo{ErrorCode::kInternal, kInternalError, "bug or unexpected failure in taskd"},
     ErrorCodeInfo{ErrorCode::kNotFound, -32001, "no program, task, session or exec by that name"},
     ErrorCodeInfo{ErrorCode::kAlreadyExists, -32002, "an object with that id exists"},

@@ -43,7 +43,8 @@ Result<ExecParams> decode_exec_params(const json::value& params) {
       .optional("stream", decoded.stream)
       .optional("request_key", decoded.request_key);
   if (!fields.ok()) return fields.finish().error();
-  if (decoded.cmd.empty() || decoded.cmd.front().empty()) fields.fail("cmd", "must name a program to run");
+  if (decoded.cmd.empty() || decoded.cmd.front().empty())
+    fields.fail("cmd", "must name a program to run");
   decoded.cmd.insert(decoded.cmd.end(), args.begin(), args.end());
   for (const auto& word : decoded.cmd) {
     if (word.find('\0') != std::string::npos) fields.fail("cmd", "must not contain NUL bytes");
@@ -60,7 +61,8 @@ Result<ExecParams> decode_exec_params(const json::value& params) {
     if (!signal) fields.fail("stop_signal", "must be a signal name or number");
     decoded.stop_signal = signal.value_or(15);
   }
-  if (stdin_text && stdin_base64) fields.fail("stdin", "give either stdin or stdin_base64, not both");
+  if (stdin_text && stdin_base64)
+    fields.fail("stdin", "give either stdin or stdin_base64, not both");
   if (stdin_text) decoded.stdin_data = *stdin_text;
   if (stdin_base64) {
     auto bytes = base64_decode(*stdin_base64);

@@ -14,9 +14,7 @@ json::object invalid_request(const json::value& id, std::string message) {
   return make_error(id, taskd::make_error(ErrorCode::kInvalidRequest, std::move(message)));
 }
 
-bool is_valid_id(const json::value& id) {
-  return id.is_string() || id.is_number() || id.is_null();
-}
+bool is_valid_id(const json::value& id) { return id.is_string() || id.is_number() || id.is_null(); }
 
 Incoming parse_message(const json::value& message) {
   const json::object* object = message.if_object();

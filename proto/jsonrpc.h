@@ -19,7 +19,7 @@ namespace json = boost::json;
 
 struct Request {
   std::string method;
-  json::value params;            // null when absent; otherwise an object or an array
+  json::value params;             // null when absent; otherwise an object or an array
   std::optional<json::value> id;  // absent for a notification (no reply is sent)
 
   bool is_notification() const { return !id.has_value(); }

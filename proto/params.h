@@ -31,8 +31,8 @@ bool decode_value(const json::value& value, json::value& out);
 bool decode_value(const json::value& value, std::map<std::string, std::string>& out);
 
 template <class Int>
-  requires std::is_integral_v<Int> && (!std::is_same_v<Int, bool>)
-bool decode_value(const json::value& value, Int& out) {
+requires std::is_integral_v<Int> &&
+    (!std::is_same_v<Int, bool>)bool decode_value(const json::value& value, Int& out) {
   if (value.is_int64()) {
     std::int64_t v = value.get_int64();
     if constexpr (std::is_unsigned_v<Int>) {
@@ -75,14 +75,22 @@ bool decode_value(const json::value& value, std::optional<T>& out) {
 // Words for "must be ..." in error messages.
 template <class T>
 constexpr std::string_view expected_kind() {
-  if constexpr (std::is_same_v<T, std::string>) return "a string";
-  else if constexpr (std::is_same_v<T, bool>) return "a boolean";
-  else if constexpr (std::is_same_v<T, double>) return "a number";
-  else if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>) return "a non-negative integer in range";
-  else if constexpr (std::is_integral_v<T>) return "an integer in range";
-  else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) return "an object of strings";
-  else if constexpr (std::is_same_v<T, std::vector<std::string>>) return "an array of strings";
-  else return "of the documented type";
+  if constexpr (std::is_same_v<T, std::string>)
+    return "a string";
+  else if constexpr (std::is_same_v<T, bool>)
+    return "a boolean";
+  else if constexpr (std::is_same_v<T, double>)
+    return "a number";
+  else if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>)
+    return "a non-negative integer in range";
+  else if constexpr (std::is_integral_v<T>)
+    return "an integer in range";
+  else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>)
+    return "an object of strings";
+  else if constexpr (std::is_same_v<T, std::vector<std::string>>)
+    return "an array of strings";
+  else
+    return "of the documented type";
 }
 
 class Fields {

@@ -1,17 +1,18 @@
 // daemon.version, daemon.health, daemon.shutdown.
 #include "daemon/api/api.h"
 
+#include "daemon/api/json_helpers.h"
+
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
 #include "daemon/rpc/server.h"
-#include "common/text_encoding.h"
 #include "daemon/supervisor/log_reader.h"
 #include "daemon/supervisor/supervisor.h"
 #include "daemon/tasks/task_manager.h"
-#include "proto/programs_types.h"
 #include "proto/daemon_types.h"
 #include "proto/methods.h"
 #include "proto/params.h"
+#include "proto/programs_types.h"
 
 #include <unistd.h>
 
@@ -23,15 +24,9 @@ namespace {
 Result<void> expect_no_params(const json::value& params) { return proto::Fields(params).finish(); }
 
 json::array names_of(const std::vector<supervisor::InstanceSpec>& specs) {
-  json::array names;
-  for (const auto& spec : specs) names.emplace_back(spec.name);
-  return names;
-}
-
-json::array names_of(const std::vector<std::string>& plain) {
-  json::array names;
-  for (const auto& name : plain) names.emplace_back(name);
-  return names;
+  std::vector<std::string> names;
+  for (const auto& spec : specs) names.push_back(spec.name);
+  return string_array(names);
 }
 
 rpc::MethodResult tail_daemon_log(ApiContext& context, const json::value& params) {
@@ -45,13 +40,7 @@ rpc::MethodResult tail_daemon_log(ApiContext& context, const json::value& params
   if (auto done = fields.finish(); !done) return done.error();
   auto slice = supervisor::read_log_slice(context.log_file, offset, length);
   if (!slice) return slice.error();
-  return json::object{{"file", context.log_file},
-                      {"data", slice->is_text ? slice->data : base64_encode(slice->data)},
-                      {"encoding", slice->is_text ? "utf-8" : "base64"},
-                      {"offset", slice->offset},
-                      {"next_offset", slice->next_offset},
-                      {"size", slice->size},
-                      {"reset", slice->reset}};
+  return encode_log_slice(context.log_file, *slice);
 }
 
 boost::asio::awaitable<rpc::MethodResult> reload(ApiContext& context, json::value params) {
@@ -62,8 +51,8 @@ boost::asio::awaitable<rpc::MethodResult> reload(ApiContext& context, json::valu
   co_return json::object{{"applied", !decoded->dry_run},
                          {"added", names_of(plan->added)},
                          {"changed", names_of(plan->changed)},
-                         {"removed", names_of(plan->removed)},
-                         {"unchanged", names_of(plan->unchanged)}};
+                         {"removed", string_array(plan->removed)},
+                         {"unchanged", string_array(plan->unchanged)}};
 }
 
 }  // namespace
@@ -72,9 +61,10 @@ void register_daemon_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
   dispatcher.add(proto::method::kDaemonVersion,
                  [](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
                    if (auto ok = expect_no_params(params); !ok) return ok.error();
-                   proto::VersionResult result{std::string(proto::kProtocolVersion),
-                                               TASKD_VERSION,
-                                               {"unix", "vsock", "events", "programs", "exec", "tasks", "sessions"}};
+                   proto::VersionResult result{
+                       std::string(proto::kProtocolVersion),
+                       TASKD_VERSION,
+                       {"unix", "vsock", "events", "programs", "exec", "tasks", "sessions"}};
                    return json::value_from(result);
                  });
   dispatcher.add(proto::method::kDaemonHealth,
@@ -98,12 +88,14 @@ void register_daemon_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
                    context.request_shutdown();  // runs after this reply is queued
                    return json::value{{"ok", true}};
                  });
-  dispatcher.add(proto::method::kDaemonTail, [&context](const json::value& params, rpc::CallContext&) {
-    return tail_daemon_log(context, params);
-  });
-  dispatcher.add_async(proto::method::kDaemonReload, [&context](const json::value& params, const rpc::CallContext&) {
-    return reload(context, params);
-  });
+  dispatcher.add(proto::method::kDaemonTail,
+                 [&context](const json::value& params, rpc::CallContext&) {
+                   return tail_daemon_log(context, params);
+                 });
+  dispatcher.add_async(proto::method::kDaemonReload,
+                       [&context](const json::value& params, const rpc::CallContext&) {
+                         return reload(context, params);
+                       });
 }
 
 }  // namespace taskd::api

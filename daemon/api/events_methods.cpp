@@ -38,14 +38,15 @@ json::value topics_result(std::uint32_t mask) {
 }  // namespace
 
 void register_events_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
-  dispatcher.add(proto::method::kEventsSubscribe,
-                 [&context](const json::value& params, rpc::CallContext& call) -> rpc::MethodResult {
-                   auto mask = requested_topics(params);
-                   if (!mask) return mask.error();
-                   call.connection->set_topics(call.connection->topics() | *mask);
-                   context.events.add_subscriber(call.connection);
-                   return topics_result(call.connection->topics());
-                 });
+  dispatcher.add(
+      proto::method::kEventsSubscribe,
+      [&context](const json::value& params, rpc::CallContext& call) -> rpc::MethodResult {
+        auto mask = requested_topics(params);
+        if (!mask) return mask.error();
+        call.connection->set_topics(call.connection->topics() | *mask);
+        context.events.add_subscriber(call.connection);
+        return topics_result(call.connection->topics());
+      });
   dispatcher.add(proto::method::kEventsUnsubscribe,
                  [](const json::value& params, rpc::CallContext& call) -> rpc::MethodResult {
                    auto mask = requested_topics(params);

@@ -47,7 +47,8 @@ json::object encode_result(const exec::Exec& exec, std::uint64_t id) {
 // to three bytes of an unfinished UTF-8 character are held back for the next chunk.
 class OutputStreamer {
  public:
-  OutputStreamer(rpc::EventBus& events, std::weak_ptr<rpc::RpcConnection> connection, std::string exec_id)
+  OutputStreamer(rpc::EventBus& events, std::weak_ptr<rpc::RpcConnection> connection,
+                 std::string exec_id)
       : events_(events), connection_(std::move(connection)), exec_id_(std::move(exec_id)) {}
 
   void chunk(std::string_view stream, std::uint64_t offset, std::string_view data) {
@@ -152,9 +153,10 @@ asio::awaitable<rpc::MethodResult> run_exec(ApiContext& context, json::value par
 }  // namespace
 
 void register_exec_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
-  dispatcher.add_async(proto::method::kExecRun, [&context](const json::value& params, const rpc::CallContext& call) {
-    return run_exec(context, params, call.connection);
-  });
+  dispatcher.add_async(proto::method::kExecRun,
+                       [&context](const json::value& params, const rpc::CallContext& call) {
+                         return run_exec(context, params, call.connection);
+                       });
 }
 
 }  // namespace taskd::api

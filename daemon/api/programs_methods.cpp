@@ -2,7 +2,8 @@
 // on the Supervisor, encode per-name results.
 #include "daemon/api/api.h"
 
-#include "common/text_encoding.h"
+#include "daemon/api/json_helpers.h"
+
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/supervisor/log_reader.h"
 #include "daemon/supervisor/supervisor.h"
@@ -71,7 +72,8 @@ json::value encode_outcomes(const std::vector<Outcome>& outcomes, supervisor::Su
 }
 
 // Resolves every pattern; unknown ones become NOT_FOUND outcomes. Each process appears once.
-std::vector<Outcome> resolve(supervisor::Supervisor& sup, const std::vector<std::string>& patterns) {
+std::vector<Outcome> resolve(supervisor::Supervisor& sup,
+                             const std::vector<std::string>& patterns) {
   std::vector<Outcome> outcomes;
   for (const auto& pattern : patterns) {
     auto matched = sup.match(pattern);
@@ -128,25 +130,29 @@ asio::awaitable<void> await_goal(supervisor::Supervisor& sup, std::vector<Outcom
                                  outcome.name + ": " + (why.empty() ? "did not start" : why))
                           .with("state", std::string(supervisor::state_name(state)));
     } else if (goal == Goal::kStopped && !settled(state)) {
-      outcome.error = make_error(ErrorCode::kTimeout, outcome.name + ": still " +
-                                                          std::string(supervisor::state_name(state)));
+      outcome.error =
+          make_error(ErrorCode::kTimeout,
+                     outcome.name + ": still " + std::string(supervisor::state_name(state)));
     }
   }
 }
 
-Clock::time_point deadline_for(const std::vector<Outcome>& outcomes, const proto::NamesParams& params,
-                               Goal goal) {
+Clock::time_point deadline_for(const std::vector<Outcome>& outcomes,
+                               const proto::NamesParams& params, Goal goal) {
   if (params.timeout_ms) return Clock::now() + std::chrono::milliseconds(*params.timeout_ms);
   std::int64_t longest = 0;
   for (const auto& outcome : outcomes) {
     if (!outcome.process) continue;
     const auto& program = outcome.process->spec().program;
-    longest = std::max(longest, goal == Goal::kRunning ? program.starttime_ms : program.stoptime_ms);
+    longest =
+        std::max(longest, goal == Goal::kRunning ? program.starttime_ms : program.stoptime_ms);
   }
   return Clock::now() + std::chrono::milliseconds(longest) + std::chrono::seconds(10);
 }
 
-asio::awaitable<rpc::MethodResult> start_programs(ApiContext& context, json::value params) {
+// Asks each named process to start or stop, then (with `wait`) waits until each got there.
+asio::awaitable<rpc::MethodResult> start_or_stop(ApiContext& context, json::value params,
+                                                 Goal goal) {
   auto decoded = proto::decode_names_params(params, true);
   if (!decoded) co_return decoded.error();
   auto& sup = context.supervisor;
@@ -154,26 +160,11 @@ asio::awaitable<rpc::MethodResult> start_programs(ApiContext& context, json::val
   for (auto& outcome : outcomes) {
     if (outcome.error) continue;
     outcome.runs_before = outcome.process->runs();
-    if (auto started = outcome.process->start(); !started) outcome.error = started.error();
+    auto done = goal == Goal::kRunning ? outcome.process->start() : outcome.process->stop();
+    if (!done) outcome.error = done.error();
   }
-  if (decoded->wait) {
-    co_await await_goal(sup, outcomes, Goal::kRunning, deadline_for(outcomes, *decoded, Goal::kRunning));
-  }
-  co_return encode_outcomes(outcomes, sup);
-}
-
-asio::awaitable<rpc::MethodResult> stop_programs(ApiContext& context, json::value params) {
-  auto decoded = proto::decode_names_params(params, true);
-  if (!decoded) co_return decoded.error();
-  auto& sup = context.supervisor;
-  auto outcomes = resolve(sup, decoded->names);
-  for (auto& outcome : outcomes) {
-    if (outcome.error) continue;
-    if (auto stopped = outcome.process->stop(); !stopped) outcome.error = stopped.error();
-  }
-  if (decoded->wait) {
-    co_await await_goal(sup, outcomes, Goal::kStopped, deadline_for(outcomes, *decoded, Goal::kStopped));
-  }
+  if (decoded->wait)
+    co_await await_goal(sup, outcomes, goal, deadline_for(outcomes, *decoded, goal));
   co_return encode_outcomes(outcomes, sup);
 }
 
@@ -185,7 +176,8 @@ asio::awaitable<rpc::MethodResult> restart_programs(ApiContext& context, json::v
   for (auto& outcome : outcomes) {
     if (!outcome.error) (void)outcome.process->stop();  // "not running" is fine for a restart
   }
-  co_await await_goal(sup, outcomes, Goal::kStopped, deadline_for(outcomes, *decoded, Goal::kStopped));
+  co_await await_goal(sup, outcomes, Goal::kStopped,
+                      deadline_for(outcomes, *decoded, Goal::kStopped));
   for (auto& outcome : outcomes) {
     if (outcome.error) continue;
     Process* process = sup.find(outcome.name);  // look up again: a reload may have replaced it
@@ -197,7 +189,8 @@ asio::awaitable<rpc::MethodResult> restart_programs(ApiContext& context, json::v
     if (auto started = process->start(); !started) outcome.error = started.error();
   }
   if (decoded->wait) {
-    co_await await_goal(sup, outcomes, Goal::kRunning, deadline_for(outcomes, *decoded, Goal::kRunning));
+    co_await await_goal(sup, outcomes, Goal::kRunning,
+                        deadline_for(outcomes, *decoded, Goal::kRunning));
   }
   co_return encode_outcomes(outcomes, sup);
 }
@@ -234,7 +227,8 @@ rpc::MethodResult signal_programs(ApiContext& context, const json::value& params
   auto outcomes = resolve(context.supervisor, decoded->names);
   for (auto& outcome : outcomes) {
     if (outcome.error) continue;
-    if (auto sent = outcome.process->send_signal(decoded->signal); !sent) outcome.error = sent.error();
+    if (auto sent = outcome.process->send_signal(decoded->signal); !sent)
+      outcome.error = sent.error();
   }
   return encode_outcomes(outcomes, context.supervisor);
 }
@@ -266,15 +260,10 @@ rpc::MethodResult tail_program(ApiContext& context, const json::value& params) {
   }
   auto slice = supervisor::read_log_slice(output.path, decoded->offset, decoded->length);
   if (!slice) return slice.error();
-  return json::object{{"name", decoded->name},
-                      {"stream", decoded->stream},
-                      {"file", output.path},
-                      {"data", slice->is_text ? slice->data : base64_encode(slice->data)},
-                      {"encoding", slice->is_text ? "utf-8" : "base64"},
-                      {"offset", slice->offset},
-                      {"next_offset", slice->next_offset},
-                      {"size", slice->size},
-                      {"reset", slice->reset}};
+  json::object out = encode_log_slice(output.path, *slice);
+  out.emplace("name", decoded->name);
+  out.emplace("stream", decoded->stream);
+  return out;
 }
 
 rpc::MethodResult input_program(ApiContext& context, const json::value& params) {
@@ -293,30 +282,33 @@ rpc::MethodResult input_program(ApiContext& context, const json::value& params) 
 }  // namespace
 
 void register_programs_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
-  dispatcher.add(proto::method::kProgramsStatus, [&context](const json::value& p, rpc::CallContext&) {
-    return status_programs(context, p);
-  });
-  dispatcher.add(proto::method::kProgramsSignal, [&context](const json::value& p, rpc::CallContext&) {
-    return signal_programs(context, p);
-  });
-  dispatcher.add(proto::method::kProgramsClear, [&context](const json::value& p, rpc::CallContext&) {
-    return clear_programs(context, p);
-  });
+  dispatcher.add(
+      proto::method::kProgramsStatus,
+      [&context](const json::value& p, rpc::CallContext&) { return status_programs(context, p); });
+  dispatcher.add(
+      proto::method::kProgramsSignal,
+      [&context](const json::value& p, rpc::CallContext&) { return signal_programs(context, p); });
+  dispatcher.add(
+      proto::method::kProgramsClear,
+      [&context](const json::value& p, rpc::CallContext&) { return clear_programs(context, p); });
   dispatcher.add(proto::method::kProgramsTail, [&context](const json::value& p, rpc::CallContext&) {
     return tail_program(context, p);
   });
-  dispatcher.add(proto::method::kProgramsInput, [&context](const json::value& p, rpc::CallContext&) {
-    return input_program(context, p);
-  });
-  dispatcher.add_async(proto::method::kProgramsStart, [&context](const json::value& p, const rpc::CallContext&) {
-    return start_programs(context, p);
-  });
-  dispatcher.add_async(proto::method::kProgramsStop, [&context](const json::value& p, const rpc::CallContext&) {
-    return stop_programs(context, p);
-  });
-  dispatcher.add_async(proto::method::kProgramsRestart, [&context](const json::value& p, const rpc::CallContext&) {
-    return restart_programs(context, p);
-  });
+  dispatcher.add(
+      proto::method::kProgramsInput,
+      [&context](const json::value& p, rpc::CallContext&) { return input_program(context, p); });
+  dispatcher.add_async(proto::method::kProgramsStart,
+                       [&context](const json::value& p, const rpc::CallContext&) {
+                         return start_or_stop(context, p, Goal::kRunning);
+                       });
+  dispatcher.add_async(proto::method::kProgramsStop,
+                       [&context](const json::value& p, const rpc::CallContext&) {
+                         return start_or_stop(context, p, Goal::kStopped);
+                       });
+  dispatcher.add_async(proto::method::kProgramsRestart,
+                       [&context](const json::value& p, const rpc::CallContext&) {
+                         return restart_programs(context, p);
+                       });
 }
 
 }  // namespace taskd::api

@@ -87,41 +87,52 @@ void forward_session_events(ApiContext& context) {
 }
 
 void register_sessions_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
-  dispatcher.add_async(proto::method::kSessionOpen, [&context](const json::value& p, const rpc::CallContext&) {
-    return open_session(context, p);
-  });
-  dispatcher.add_async(proto::method::kSessionStop, [&context](const json::value& p, const rpc::CallContext&) {
-    return stop_session(context, p);
-  });
-  dispatcher.add(proto::method::kSessionSwitch, [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
-    auto id = decode_id(params);
-    if (!id) return id.error();
-    if (auto allowed = context.sessions.check_switch(*id); !allowed) return allowed.error();
-    // Posted: the "switching" reply is queued before task_switch_started and task_ready.
-    asio::post(context.io, [&context, target = *id] {
-      asio::co_spawn(context.io, context.sessions.finish_switch(target), asio::detached);
-    });
-    return json::object{{"id", *id}, {"status", "switching"}};
-  });
-  dispatcher.add(proto::method::kSessionPrompt, [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
-    std::string message;
-    std::optional<std::string> id;
-    proto::Fields fields(params);
-    fields.required("message", message).optional("id", id);
-    if (auto done = fields.finish(); !done) return done.error();
-    auto turn = context.sessions.prompt(message, id);
-    if (!turn) return turn.error();
-    return json::object{{"id", *context.sessions.active()}, {"turn", *turn}, {"status", "sent"}};
-  });
-  dispatcher.add(proto::method::kSessionState, [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
-    if (auto ok = proto::Fields(params).finish(); !ok) return ok.error();
-    json::array list;
-    for (const auto& info : context.sessions.list()) list.push_back(encode_info(info));
-    auto active = context.sessions.active();
-    return json::object{{"active", active ? json::value(*active) : json::value(nullptr)},
-                        {"warm", context.sessions.warm()},
-                        {"sessions", std::move(list)}};
-  });
+  dispatcher.add_async(proto::method::kSessionOpen,
+                       [&context](const json::value& p, const rpc::CallContext&) {
+                         return open_session(context, p);
+                       });
+  dispatcher.add_async(proto::method::kSessionStop,
+                       [&context](const json::value& p, const rpc::CallContext&) {
+                         return stop_session(context, p);
+                       });
+  dispatcher.add(proto::method::kSessionSwitch,
+                 [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
+                   auto id = decode_id(params);
+                   if (!id) return id.error();
+                   if (auto allowed = context.sessions.check_switch(*id); !allowed)
+                     return allowed.error();
+                   // Posted: the "switching" reply is queued before task_switch_started and
+                   // task_ready.
+                   asio::post(context.io, [&context, target = *id] {
+                     asio::co_spawn(context.io, context.sessions.finish_switch(target),
+                                    asio::detached);
+                   });
+                   return json::object{{"id", *id}, {"status", "switching"}};
+                 });
+  dispatcher.add(proto::method::kSessionPrompt,
+                 [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
+                   std::string message;
+                   std::optional<std::string> id;
+                   proto::Fields fields(params);
+                   fields.required("message", message).optional("id", id);
+                   if (auto done = fields.finish(); !done) return done.error();
+                   auto turn = context.sessions.prompt(message, id);
+                   if (!turn) return turn.error();
+                   return json::object{
+                       {"id", *context.sessions.active()}, {"turn", *turn}, {"status", "sent"}};
+                 });
+  dispatcher.add(proto::method::kSessionState,
+                 [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
+                   if (auto ok = proto::Fields(params).finish(); !ok) return ok.error();
+                   json::array list;
+                   for (const auto& info : context.sessions.list())
+                     list.push_back(encode_info(info));
+                   auto active = context.sessions.active();
+                   return json::object{
+                       {"active", active ? json::value(*active) : json::value(nullptr)},
+                       {"warm", context.sessions.warm()},
+                       {"sessions", std::move(list)}};
+                 });
 }
 
 }  // namespace taskd::api

@@ -23,18 +23,20 @@ void read_mode(Fields& fields, std::string_view name, std::optional<unsigned>& o
   json::value raw;
   fields.optional(name, raw);
   if (raw.is_null()) return;
-  std::string digits = raw.is_string()                         ? std::string(raw.get_string())
+  std::string digits = raw.is_string()                          ? std::string(raw.get_string())
                        : raw.is_int64() && raw.get_int64() >= 0 ? std::to_string(raw.get_int64())
                                                                 : "";
   if (digits.starts_with("0o")) digits.erase(0, 2);
-  bool octal = !digits.empty() && digits.size() <= 5 &&
-               std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; });
+  bool octal =
+      !digits.empty() && digits.size() <= 5 &&
+      std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '7'; });
   unsigned mode = octal ? static_cast<unsigned>(std::stoul(digits, nullptr, 8)) : 0;
   if (!octal || mode > 07777) return fields.fail(name, "must be an octal mode such as \"0644\"");
   out = mode;
 }
 
-Result<CommandSpec> decode_command(const json::value& value, const std::string& path, bool allow_timeout) {
+Result<CommandSpec> decode_command(const json::value& value, const std::string& path,
+                                   bool allow_timeout) {
   CommandSpec command;
   Fields fields(value, path);
   std::vector<std::string> args;
@@ -52,7 +54,8 @@ Result<CommandSpec> decode_command(const json::value& value, const std::string& 
   command.argv.insert(command.argv.end(), args.begin(), args.end());
   if (!umask.is_null()) {
     unsigned parsed = 0;
-    if (!proto::decode_umask(umask, parsed)) fields.fail("umask", "must be an octal umask such as \"022\"");
+    if (!proto::decode_umask(umask, parsed))
+      fields.fail("umask", "must be an octal umask such as \"022\"");
     command.umask = parsed;
   }
   if (command.timeout_ms < 0) fields.fail("timeout_ms", "must not be negative");
@@ -70,7 +73,8 @@ Result<SetupStep> decode_step(const json::value& value, const std::string& path)
       {"chmod", SetupStep::Kind::kChmod},     {"chown", SetupStep::Kind::kChown},
       {"symlink", SetupStep::Kind::kSymlink}, {"remove", SetupStep::Kind::kRemove},
       {"run", SetupStep::Kind::kRun}};
-  auto found = std::find_if(std::begin(kKinds), std::end(kKinds), [&](const auto& k) { return k.first == kind; });
+  auto found = std::find_if(std::begin(kKinds), std::end(kKinds),
+                            [&](const auto& k) { return k.first == kind; });
   if (fields.ok() && found == std::end(kKinds)) {
     fields.fail("kind", "must be one of write, mkdir, chmod, chown, symlink, remove, run");
   }
@@ -91,7 +95,8 @@ Result<SetupStep> decode_step(const json::value& value, const std::string& path)
       fields.optional("content", content).optional("content_base64", content_base64);
       read_mode(fields, "mode", step.mode);
       fields.optional("owner", step.owner).optional("parents", step.parents);
-      if (content && content_base64) fields.fail("content", "give either content or content_base64");
+      if (content && content_base64)
+        fields.fail("content", "give either content or content_base64");
       if (content) step.content = *content;
       if (content_base64) {
         auto bytes = base64_decode(*content_base64);
@@ -108,15 +113,11 @@ Result<SetupStep> decode_step(const json::value& value, const std::string& path)
       read_mode(fields, "mode", step.mode);
       if (fields.ok() && !step.mode) fields.fail("mode", "is required");
       break;
-    case SetupStep::Kind::kChown:
-      fields.required("owner", step.owner);
-      break;
+    case SetupStep::Kind::kChown: fields.required("owner", step.owner); break;
     case SetupStep::Kind::kSymlink:
       fields.required("target", step.target).optional("parents", step.parents);
       break;
-    case SetupStep::Kind::kRemove:
-      fields.optional("recursive", step.recursive);
-      break;
+    case SetupStep::Kind::kRemove: fields.optional("recursive", step.recursive); break;
     case SetupStep::Kind::kRun: break;
   }
   if (auto done = fields.finish(); !done) return done.error();
@@ -139,7 +140,8 @@ std::string canonical_json(const json::value& value) {
   }
   if (const json::array* array = value.if_array()) {
     std::string out = "[";
-    for (std::size_t i = 0; i < array->size(); ++i) out += (i ? "," : "") + canonical_json((*array)[i]);
+    for (std::size_t i = 0; i < array->size(); ++i)
+      out += (i ? "," : "") + canonical_json((*array)[i]);
     return out + "]";
   }
   return json::serialize(value);
@@ -151,12 +153,14 @@ Result<tasks::TaskSpec> decode_task_spec(const json::value& spec, const std::str
   json::value setup, process, check;
   fields.optional("setup", setup).optional("process", process).optional("check", check);
   fields.optional("deadline_ms", decoded.deadline_ms);
-  if (fields.ok() && decoded.deadline_ms < 0) fields.fail("deadline_ms", "must not be negative (0: none)");
+  if (fields.ok() && decoded.deadline_ms < 0)
+    fields.fail("deadline_ms", "must not be negative (0: none)");
   if (!setup.is_null() && !setup.is_array()) fields.fail("setup", "must be an array of steps");
   if (auto done = fields.finish(); !done) return done.error();
   if (const json::array* steps = setup.if_array()) {
     for (std::size_t i = 0; i < steps->size(); ++i) {
-      auto step = decode_step((*steps)[i], fields.field_path("setup") + "[" + std::to_string(i) + "]");
+      auto step =
+          decode_step((*steps)[i], fields.field_path("setup") + "[" + std::to_string(i) + "]");
       if (!step) return step.error();
       decoded.setup.push_back(std::move(*step));
     }
@@ -261,8 +265,11 @@ json::object encode_task(const tasks::TaskRecord& r) {
 
 std::string encode_task_file(const tasks::TaskRecord& r) {
   const tasks::ProcessStatus& p = r.process;
-  json::object process{{"kind", process_kind_name(p.kind)}, {"reason", p.reason},     {"message", p.message},
-                       {"pid", p.pid},                      {"started_at_ms", p.started_at_ms},
+  json::object process{{"kind", process_kind_name(p.kind)},
+                       {"reason", p.reason},
+                       {"message", p.message},
+                       {"pid", p.pid},
+                       {"started_at_ms", p.started_at_ms},
                        {"finished_at_ms", p.finished_at_ms}};
   if (p.exit_code) process.emplace("exit_code", *p.exit_code);
   if (p.signal) process.emplace("signal", *p.signal);
@@ -291,18 +298,26 @@ Result<tasks::TaskRecord> decode_task_file(std::string_view text) {
   fields.required("version", version).required("id", r.id).required("spec", spec);
   fields.required("created_at_ms", r.created_at_ms).required("setup", setup);
   fields.optional("failed_step", r.failed_step).optional("setup_error", r.setup_error);
-  fields.optional("setup_duration_ms", r.setup_duration_ms).required("process", process).optional("done", r.done);
+  fields.optional("setup_duration_ms", r.setup_duration_ms)
+      .required("process", process)
+      .optional("done", r.done);
   if (auto done = fields.finish(); !done) return done.error();
-  if (version != 1) return make_error(ErrorCode::kIo, "task.json version " + std::to_string(version) + " is not supported");
+  if (version != 1)
+    return make_error(ErrorCode::kIo,
+                      "task.json version " + std::to_string(version) + " is not supported");
   r.spec_json = canonical_json(spec);
-  r.setup = setup == "READY" ? tasks::SetupOutcome::kReady
+  r.setup = setup == "READY"  ? tasks::SetupOutcome::kReady
             : setup == "FAIL" ? tasks::SetupOutcome::kFail
                               : tasks::SetupOutcome::kPending;
   Fields p(process, "process");
   std::optional<int> exit_code, signal;
-  p.required("kind", kind).optional("reason", r.process.reason).optional("message", r.process.message);
+  p.required("kind", kind)
+      .optional("reason", r.process.reason)
+      .optional("message", r.process.message);
   p.optional("pid", r.process.pid).optional("started_at_ms", r.process.started_at_ms);
-  p.optional("finished_at_ms", r.process.finished_at_ms).optional("exit_code", exit_code).optional("signal", signal);
+  p.optional("finished_at_ms", r.process.finished_at_ms)
+      .optional("exit_code", exit_code)
+      .optional("signal", signal);
   if (auto done = p.finish(); !done) return done.error();
   r.process.exit_code = exit_code;
   r.process.signal = signal;

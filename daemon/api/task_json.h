@@ -23,7 +23,8 @@ struct TaskParams {
 
 Result<tasks::TaskSpec> decode_task_spec(const boost::json::value& spec, const std::string& path);
 // {"id":..., "spec":{...}} (tasks.create, and each entry of tasks.sync)
-Result<TaskParams> decode_task_params(const boost::json::value& params, const std::string& path = {});
+Result<TaskParams> decode_task_params(const boost::json::value& params,
+                                      const std::string& path = {});
 
 // Object keys sorted at every level, so equal specs serialise equally.
 std::string canonical_json(const boost::json::value& value);

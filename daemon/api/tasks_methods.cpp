@@ -1,6 +1,7 @@
 // tasks.create / get / list / delete / sync / poll, and `task` events.
 #include "daemon/api/api.h"
 
+#include "daemon/api/json_helpers.h"
 #include "daemon/api/task_json.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
@@ -15,12 +16,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::int64_t kDefaultGraceMs = 5000;
-
-json::array names(const std::vector<std::string>& ids) {
-  json::array out;
-  for (const auto& id : ids) out.emplace_back(id);
-  return out;
-}
 
 json::object create_result(const tasks::TaskRecord& record) {
   json::object out{{"id", record.id},
@@ -67,8 +62,10 @@ asio::awaitable<rpc::MethodResult> poll_task(ApiContext& context, json::value pa
   auto polled = co_await context.tasks.poll(*id);
   if (!polled) co_return polled.error();
   std::string status(tasks::poll_status_name(polled->status));
-  std::string text = polled->status == tasks::PollResult::Status::kError ? "ERROR:" + polled->description : status;
-  co_return json::object{{"id", *id}, {"status", status}, {"description", polled->description}, {"text", text}};
+  std::string text =
+      polled->status == tasks::PollResult::Status::kError ? "ERROR:" + polled->description : status;
+  co_return json::object{
+      {"id", *id}, {"status", status}, {"description", polled->description}, {"text", text}};
 }
 
 asio::awaitable<rpc::MethodResult> sync_tasks(ApiContext& context, json::value params) {
@@ -82,56 +79,74 @@ asio::awaitable<rpc::MethodResult> sync_tasks(ApiContext& context, json::value p
   for (std::size_t i = 0; i < list.as_array().size(); ++i) {
     auto task = decode_task_params(list.as_array()[i], "tasks[" + std::to_string(i) + "]");
     if (!task) co_return task.error();
-    bool duplicate = std::any_of(desired.begin(), desired.end(), [&](const auto& d) { return d.id == task->id; });
+    bool duplicate = std::any_of(desired.begin(), desired.end(),
+                                 [&](const auto& d) { return d.id == task->id; });
     if (duplicate) {
-      co_return proto::invalid_params("tasks[" + std::to_string(i) + "].id", "task id '" + task->id + "' appears twice");
+      co_return proto::invalid_params("tasks[" + std::to_string(i) + "].id",
+                                      "task id '" + task->id + "' appears twice");
     }
-    desired.push_back(tasks::DesiredTask{task->id, std::move(task->spec), std::move(task->spec_json)});
+    desired.push_back(
+        tasks::DesiredTask{task->id, std::move(task->spec), std::move(task->spec_json)});
   }
-  auto report = co_await context.tasks.sync(std::move(desired), std::chrono::milliseconds(grace_ms));
+  auto report =
+      co_await context.tasks.sync(std::move(desired), std::chrono::milliseconds(grace_ms));
   json::array failed;
-  for (const auto& [id, reason] : report.failed) failed.push_back(json::object{{"id", id}, {"reason", reason}});
-  co_return json::object{{"created", names(report.created)},     {"replaced", names(report.replaced)},
-                         {"deleted", names(report.deleted)},     {"unchanged", names(report.unchanged)},
+  for (const auto& [id, reason] : report.failed)
+    failed.push_back(json::object{{"id", id}, {"reason", reason}});
+  co_return json::object{{"created", string_array(report.created)},
+                         {"replaced", string_array(report.replaced)},
+                         {"deleted", string_array(report.deleted)},
+                         {"unchanged", string_array(report.unchanged)},
                          {"failed", std::move(failed)}};
 }
 
 }  // namespace
 
 void forward_task_events(ApiContext& context) {
-  context.tasks.on_event([&events = context.events](std::string_view type, const tasks::TaskRecord& record) {
-    json::object task = encode_task(record);
-    events.publish(proto::topic::kTask, type,
-                   {{"id", record.id}, {"setup", task["setup"]}, {"status", task["status"]}, {"done", record.done}});
-  });
+  context.tasks.on_event(
+      [&events = context.events](std::string_view type, const tasks::TaskRecord& record) {
+        json::object task = encode_task(record);
+        events.publish(proto::topic::kTask, type,
+                       {{"id", record.id},
+                        {"setup", task["setup"]},
+                        {"status", task["status"]},
+                        {"done", record.done}});
+      });
 }
 
 void register_tasks_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
-  dispatcher.add(proto::method::kTasksGet, [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
-    auto id = decode_id(params);
-    if (!id) return id.error();
-    const tasks::TaskRecord* record = context.tasks.get(*id);
-    if (!record) return make_error(ErrorCode::kNotFound, "no such task: " + *id).with("id", *id);
-    return encode_task(*record);
-  });
-  dispatcher.add(proto::method::kTasksList, [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
-    if (auto ok = proto::Fields(params).finish(); !ok) return ok.error();
-    json::array list;
-    for (const tasks::TaskRecord* record : context.tasks.list()) list.push_back(encode_task(*record));
-    return json::object{{"tasks", std::move(list)}};
-  });
-  dispatcher.add_async(proto::method::kTasksCreate, [&context](const json::value& p, const rpc::CallContext&) {
-    return create_task(context, p);
-  });
-  dispatcher.add_async(proto::method::kTasksDelete, [&context](const json::value& p, const rpc::CallContext&) {
-    return delete_task(context, p);
-  });
-  dispatcher.add_async(proto::method::kTasksPoll, [&context](const json::value& p, const rpc::CallContext&) {
-    return poll_task(context, p);
-  });
-  dispatcher.add_async(proto::method::kTasksSync, [&context](const json::value& p, const rpc::CallContext&) {
-    return sync_tasks(context, p);
-  });
+  dispatcher.add(
+      proto::method::kTasksGet,
+      [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
+        auto id = decode_id(params);
+        if (!id) return id.error();
+        const tasks::TaskRecord* record = context.tasks.get(*id);
+        if (!record)
+          return make_error(ErrorCode::kNotFound, "no such task: " + *id).with("id", *id);
+        return encode_task(*record);
+      });
+  dispatcher.add(proto::method::kTasksList,
+                 [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
+                   if (auto ok = proto::Fields(params).finish(); !ok) return ok.error();
+                   json::array list;
+                   for (const tasks::TaskRecord* record : context.tasks.list())
+                     list.push_back(encode_task(*record));
+                   return json::object{{"tasks", std::move(list)}};
+                 });
+  dispatcher.add_async(proto::method::kTasksCreate,
+                       [&context](const json::value& p, const rpc::CallContext&) {
+                         return create_task(context, p);
+                       });
+  dispatcher.add_async(proto::method::kTasksDelete,
+                       [&context](const json::value& p, const rpc::CallContext&) {
+                         return delete_task(context, p);
+                       });
+  dispatcher.add_async(
+      proto::method::kTasksPoll,
+      [&context](const json::value& p, const rpc::CallContext&) { return poll_task(context, p); });
+  dispatcher.add_async(
+      proto::method::kTasksSync,
+      [&context](const json::value& p, const rpc::CallContext&) { return sync_tasks(context, p); });
 }
 
 }  // namespace taskd::api

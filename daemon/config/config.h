@@ -38,7 +38,7 @@ enum class AutoRestart { kNever, kUnexpected, kAlways };
 struct OutputConfig {
   enum class Kind { kFile, kDiscard, kMergeIntoStdout };
   Kind kind = Kind::kFile;
-  std::string path;  // kFile only; may contain %(process_num)d
+  std::string path;                            // kFile only; may contain %(process_num)d
   std::uint64_t max_bytes = 50 * 1024 * 1024;  // 0: never rotate
   int backups = 10;
 

@@ -10,9 +10,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -103,7 +103,8 @@ Result<void> parse_daemon_section(const toml::table& table, const std::string& f
   return section.finish();
 }
 
-Result<void> parse_exec_section(const toml::table& table, const std::string& file, exec::ExecSettings& out) {
+Result<void> parse_exec_section(const toml::table& table, const std::string& file,
+                                exec::ExecSettings& out) {
   TomlSection section(table, file, "exec");
   std::int64_t max_concurrent = static_cast<std::int64_t>(out.max_concurrent);
   section.integer("max_concurrent", max_concurrent, 1, 100000);
@@ -131,7 +132,8 @@ Result<void> parse_sessions_section(const toml::table& table, const std::string&
         if (word.is_string()) words.push_back(word.as_string()->get());
       }
     }
-    if (!ok) section.fail(*agent, "agent", "must be a non-empty array of strings (the agent command)");
+    if (!ok)
+      section.fail(*agent, "agent", "must be a non-empty array of strings (the agent command)");
     out.agent = std::move(words);
   }
   std::int64_t max_warm = static_cast<std::int64_t>(out.max_warm);
@@ -210,7 +212,9 @@ Result<Config> parse_config(std::string_view text, const std::string& path) {
   if (const toml::node* sessions = top.node("sessions")) {
     if (!sessions->is_table()) {
       top.fail(*sessions, "sessions", "must be a table ([sessions])");
-    } else if (auto r = parse_sessions_section(*sessions->as_table(), path, base_dir, config.sessions); !r) {
+    } else if (auto r =
+                   parse_sessions_section(*sessions->as_table(), path, base_dir, config.sessions);
+               !r) {
       return r.error();
     }
   }

@@ -30,7 +30,8 @@ Result<std::string> expand_vars(std::string_view text, const ExpandVars& vars) {
     std::size_t j = close + 1;
     bool zero_pad = j < text.size() && text[j] == '0';
     int width = 0;
-    while (j < text.size() && text[j] >= '0' && text[j] <= '9') width = width * 10 + (text[j++] - '0');
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9')
+      width = width * 10 + (text[j++] - '0');
     if (j >= text.size() || (text[j] != 'd' && text[j] != 's')) {
       return bad_template(text, "expected a 'd' or 's' conversion");
     }

@@ -86,7 +86,8 @@ void parse_exitcodes(TomlSection& section, std::vector<int>& out) {
   if (const toml::array* array = node->as_array()) {
     for (const toml::node& item : *array) ok = ok && add(item);
   }
-  if (!ok) return section.fail(*node, "exitcodes", "must be an exit code 0-255 or an array of them");
+  if (!ok)
+    return section.fail(*node, "exitcodes", "must be an exit code 0-255 or an array of them");
   out = std::move(codes);
 }
 
@@ -105,8 +106,9 @@ void parse_output(TomlSection& section, const std::string& stream, const std::st
   if (const toml::node* node = section.node(stream)) {
     auto target = node->value<std::string>();
     if (!node->is_string() || target->empty()) {
-      return section.fail(*node, stream, "must be a file path, \"discard\"" +
-                                             std::string(stream == "stderr" ? " or \"stdout\"" : ""));
+      return section.fail(*node, stream,
+                          "must be a file path, \"discard\"" +
+                              std::string(stream == "stderr" ? " or \"stdout\"" : ""));
     }
     if (*target == "discard") {
       out.kind = OutputConfig::Kind::kDiscard;
@@ -127,7 +129,8 @@ void parse_output(TomlSection& section, const std::string& stream, const std::st
     } else if (node->is_string()) {
       size = parse_byte_size(node->as_string()->get());
     }
-    if (!size) return section.fail(*node, size_key, "must be a byte count such as 50MB (0: no rotation)");
+    if (!size)
+      return section.fail(*node, size_key, "must be a byte count such as 50MB (0: no rotation)");
     out.max_bytes = *size;
   }
   section.integer(stream + "_backups", out.backups, 0, 1000);
@@ -140,11 +143,16 @@ void parse_env(TomlSection& section, std::map<std::string, std::string>& out) {
   if (!table) return section.fail(*node, "env", "must be a table of NAME = value");
   for (const auto& [key, value] : *table) {
     std::string text;
-    if (value.is_string()) text = value.as_string()->get();
-    else if (value.is_integer()) text = std::to_string(value.as_integer()->get());
-    else if (value.is_floating_point()) text = std::to_string(value.as_floating_point()->get());
-    else if (value.is_boolean()) text = value.as_boolean()->get() ? "true" : "false";
-    else return section.fail(value, "env." + std::string(key.str()), "must be a string or number");
+    if (value.is_string())
+      text = value.as_string()->get();
+    else if (value.is_integer())
+      text = std::to_string(value.as_integer()->get());
+    else if (value.is_floating_point())
+      text = std::to_string(value.as_floating_point()->get());
+    else if (value.is_boolean())
+      text = value.as_boolean()->get() ? "true" : "false";
+    else
+      return section.fail(value, "env." + std::string(key.str()), "must be a string or number");
     if (key.str().empty() || key.str().find('=') != std::string_view::npos) {
       return section.fail(value, "env", "variable names must be non-empty and contain no '='");
     }
@@ -161,8 +169,8 @@ void parse_stdin(TomlSection& section, bool& pipe) {
   pipe = mode == "pipe";
 }
 
-std::string default_log_path(const std::string& data_dir, const std::string& name,
-                             int numprocs, std::string_view stream) {
+std::string default_log_path(const std::string& data_dir, const std::string& name, int numprocs,
+                             std::string_view stream) {
   std::string base = data_dir + "/logs/" + name;
   if (numprocs > 1) base += "_%(process_num)02d";
   return base + "." + std::string(stream) + ".log";
@@ -175,8 +183,8 @@ Result<ProgramConfig> parse_program(const std::string& name, const toml::node& n
   const toml::table* table = node.as_table();
   if (!table) return config_error(file, line, "programs." + name + ": must be a table");
   if (!is_valid_name(name)) {
-    return config_error(file, line, "programs." + name +
-                                        ": name must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    return config_error(file, line,
+                        "programs." + name + ": name must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   }
   ProgramConfig program;
   program.name = name;

@@ -124,8 +124,7 @@ Result<void> TomlSection::finish() {
   for (const auto& [key, value] : table_) {
     if (std::find(seen_.begin(), seen_.end(), key.str()) == seen_.end()) {
       int line = static_cast<int>(key.source().begin.line);
-      return config_error(file_, line ? line : this->line(),
-                          key_path(key.str()) + ": unknown key");
+      return config_error(file_, line ? line : this->line(), key_path(key.str()) + ": unknown key");
     }
   }
   return {};

@@ -34,7 +34,8 @@ std::string_view reason_name(ExitReason reason) {
   return "exited";
 }
 
-Exec::Exec(asio::io_context& io, supervisor::Reaper& reaper, ExecRequest request, OnOutput on_output)
+Exec::Exec(asio::io_context& io, supervisor::Reaper& reaper, ExecRequest request,
+           OnOutput on_output)
     : io_(io),
       reaper_(reaper),
       request_(std::move(request)),
@@ -52,8 +53,8 @@ Exec::~Exec() {
   }
 }
 
-std::shared_ptr<Exec> Exec::start(asio::io_context& io, supervisor::Reaper& reaper, ExecRequest request,
-                                  OnOutput on_output) {
+std::shared_ptr<Exec> Exec::start(asio::io_context& io, supervisor::Reaper& reaper,
+                                  ExecRequest request, OnOutput on_output) {
   auto exec = std::make_shared<Exec>(io, reaper, std::move(request), std::move(on_output));
   exec->launch();
   return exec;
@@ -66,7 +67,8 @@ void Exec::launch() {
   spec.cwd = request_.cwd;
   if (request_.umask) spec.umask = static_cast<mode_t>(*request_.umask);
   spec.user = request_.user;
-  spec.stdin_mode = request_.stdin_data.empty() ? supervisor::StdinMode::kNull : supervisor::StdinMode::kPipe;
+  spec.stdin_mode =
+      request_.stdin_data.empty() ? supervisor::StdinMode::kNull : supervisor::StdinMode::kPipe;
   auto spawned = supervisor::spawn_process(spec);
   if (!spawned) {
     result_.reason = ExitReason::kSpawnFailed;
@@ -139,8 +141,11 @@ void Exec::on_exit(int wait_status) {
   drain_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
     auto self = weak.lock();
     if (ec || !self || self->finished_) return;
-    log(LogChannel::kExec).warn("exec pid={} left its output pipe open (a descendant outside its group); not waiting for it",
-                                self->pid_);
+    log(LogChannel::kExec)
+        .warn(
+            "exec pid={} left its output pipe open (a descendant outside its group); not waiting "
+            "for it",
+            self->pid_);
     if (self->stdout_pump_) self->stdout_pump_->stop();
     if (self->stderr_pump_) self->stderr_pump_->stop();
     self->open_streams_ = 0;

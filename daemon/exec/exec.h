@@ -38,8 +38,8 @@ struct ExecRequest {
   std::optional<unsigned> umask;
   std::string user;
   std::string stdin_data;
-  std::int64_t timeout_ms = 0;       // 0: no timeout
-  std::int64_t kill_grace_ms = 2000; // after the stop signal, before SIGKILL
+  std::int64_t timeout_ms = 0;        // 0: no timeout
+  std::int64_t kill_grace_ms = 2000;  // after the stop signal, before SIGKILL
   int stop_signal = 15;
   std::uint64_t max_output_bytes = 1024 * 1024;  // per stream
 };
@@ -60,7 +60,8 @@ struct ExecResult {
 class Exec : public std::enable_shared_from_this<Exec> {
  public:
   // (stream "stdout"/"stderr", byte offset of `data` in that stream, data)
-  using OnOutput = std::function<void(std::string_view stream, std::uint64_t offset, std::string_view data)>;
+  using OnOutput =
+      std::function<void(std::string_view stream, std::uint64_t offset, std::string_view data)>;
 
   // Always returns an Exec; a spawn failure is an Exec already finished with kSpawnFailed.
   static std::shared_ptr<Exec> start(boost::asio::io_context& io, supervisor::Reaper& reaper,
@@ -79,7 +80,8 @@ class Exec : public std::enable_shared_from_this<Exec> {
   // Kills the process group; the result says kCancelled.
   void cancel();
 
-  Exec(boost::asio::io_context& io, supervisor::Reaper& reaper, ExecRequest request, OnOutput on_output);
+  Exec(boost::asio::io_context& io, supervisor::Reaper& reaper, ExecRequest request,
+       OnOutput on_output);
 
  private:
   void launch();

@@ -4,7 +4,8 @@
 
 namespace taskd::exec {
 
-ExecManager::ExecManager(boost::asio::io_context& io, supervisor::Reaper& reaper, ExecSettings settings)
+ExecManager::ExecManager(boost::asio::io_context& io, supervisor::Reaper& reaper,
+                         ExecSettings settings)
     : io_(io), reaper_(reaper), settings_(settings) {}
 
 void ExecManager::forget_expired() {
@@ -52,7 +53,8 @@ Result<ExecManager::Started> ExecManager::start(ExecRequest request, Exec::OnOut
   running_[id] = Running{exec, owner, !request_key.empty()};
   exec->on_finish([this, id] { running_.erase(id); });
   if (!request_key.empty()) {
-    kept_[request_key] = Kept{fingerprint, exec, id, std::chrono::steady_clock::now() + settings_.request_key_ttl};
+    kept_[request_key] =
+        Kept{fingerprint, exec, id, std::chrono::steady_clock::now() + settings_.request_key_ttl};
     kept_order_.push_back(request_key);
   }
   return Started{exec, id, false};

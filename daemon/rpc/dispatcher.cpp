@@ -17,8 +17,9 @@ std::string id_text(const proto::Request& request) {
 }
 
 Error internal_error(const proto::Request& request, const char* what) {
-  log(LogChannel::kRpc).error("method failed unexpectedly: method={} id={} error={}",
-                              request.method, id_text(request), what);
+  log(LogChannel::kRpc)
+      .error("method failed unexpectedly: method={} id={} error={}", request.method,
+             id_text(request), what);
   return make_error(ErrorCode::kInternal, "internal error in " + request.method);
 }
 
@@ -113,8 +114,8 @@ MethodResult Dispatcher::call_sync(const proto::Request& request,
                                    const std::shared_ptr<RpcConnection>& connection) {
   auto found = methods_.find(request.method);
   if (found == methods_.end()) return unknown_method(request);
-  log(LogChannel::kRpc).debug("call method={} id={} conn={}", request.method, id_text(request),
-                              connection->id());
+  log(LogChannel::kRpc)
+      .debug("call method={} id={} conn={}", request.method, id_text(request), connection->id());
   CallContext call{connection};
   try {
     return found->second.sync(request.params, call);
@@ -128,8 +129,8 @@ asio::awaitable<MethodResult> Dispatcher::call_async(
   auto found = methods_.find(request.method);
   if (found == methods_.end()) co_return unknown_method(request);
   if (found->second.sync) co_return call_sync(request, connection);
-  log(LogChannel::kRpc).debug("call method={} id={} conn={}", request.method, id_text(request),
-                              connection->id());
+  log(LogChannel::kRpc)
+      .debug("call method={} id={} conn={}", request.method, id_text(request), connection->id());
   AsyncMethod method = found->second.async;  // the table may change while we wait
   const CallContext call{connection};
   MethodResult result = make_error(ErrorCode::kInternal, "no result");

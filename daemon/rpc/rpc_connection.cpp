@@ -15,8 +15,9 @@ RpcConnection::RpcConnection(Socket socket, ConnectionLimits limits, std::uint64
 void RpcConnection::on_line(std::string_view line) { dispatcher_.dispatch(line, shared()); }
 
 void RpcConnection::on_line_too_long() {
-  log(LogChannel::kRpc).warn("closing connection: line over limit conn={} peer={} limit={}", id_,
-                             peer_, limits().max_line_bytes);
+  log(LogChannel::kRpc)
+      .warn("closing connection: line over limit conn={} peer={} limit={}", id_, peer_,
+            limits().max_line_bytes);
   send(Dispatcher::line_too_long_reply(limits().max_line_bytes));
 }
 

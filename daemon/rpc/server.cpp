@@ -87,8 +87,8 @@ Result<void> Server::listen_unix(const std::string& path, unsigned mode) {
 }
 
 void Server::listen(std::unique_ptr<Acceptor> acceptor, std::string name, PeerFilter filter) {
-  listeners_.push_back(
-      std::make_unique<Listening>(Listening{std::move(acceptor), std::move(name), std::move(filter)}));
+  listeners_.push_back(std::make_unique<Listening>(
+      Listening{std::move(acceptor), std::move(name), std::move(filter)}));
   accept_loop(*listeners_.back());
 }
 
@@ -106,8 +106,8 @@ void Server::accept_loop(Listening& listening) {
       }
       auto peer = l->filter(socket);
       if (!peer) {
-        log(LogChannel::kRpc).warn("refused peer listener={} reason={}", l->name,
-                                   peer.error().message);
+        log(LogChannel::kRpc)
+            .warn("refused peer listener={} reason={}", l->name, peer.error().message);
         continue;
       }
       self->adopt(std::move(socket), std::move(*peer));
@@ -121,11 +121,11 @@ void Server::adopt(LineConnection::Socket socket, std::string peer) {
   auto connection =
       std::make_shared<RpcConnection>(std::move(socket), limits_, id, std::move(peer), dispatcher_);
   if (connections_.size() >= max_connections_) {
-    log(LogChannel::kRpc).warn("refusing connection: limit reached max_connections={}",
-                               max_connections_);
+    log(LogChannel::kRpc)
+        .warn("refusing connection: limit reached max_connections={}", max_connections_);
     connection->start();
-    connection->send(proto::serialize(proto::make_error(
-        nullptr, make_error(ErrorCode::kLimitExceeded, "too many connections"))));
+    connection->send(proto::serialize(
+        proto::make_error(nullptr, make_error(ErrorCode::kLimitExceeded, "too many connections"))));
     connection->close_after_flush();
     return;
   }

@@ -43,7 +43,7 @@ Result<UniqueFd> claim_socket_path(const std::string& path) {
     if (errno == EWOULDBLOCK) return already_running(path);
     return io_failure("lock", lock_path, errno);
   }
-  struct stat st{};
+  struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
     if (errno == ENOENT) return lock;
     return io_failure("inspect", path, errno);

@@ -5,6 +5,7 @@
 #include "daemon/supervisor/output_pump.h"
 #include "daemon/supervisor/reaper.h"
 #include "daemon/supervisor/spawn.h"
+#include "daemon/supervisor/stop_group.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -17,7 +18,8 @@ namespace taskd::sessions {
 namespace asio = boost::asio;
 using supervisor::OutputPump;
 
-AgentProcess::AgentProcess(asio::io_context& io, supervisor::Reaper& reaper) : io_(io), reaper_(reaper) {}
+AgentProcess::AgentProcess(asio::io_context& io, supervisor::Reaper& reaper)
+    : io_(io), reaper_(reaper) {}
 
 AgentProcess::~AgentProcess() {
   if (pid_ > 0) {
@@ -45,13 +47,13 @@ Result<pid_t> AgentProcess::start(const AgentLaunch& launch, OnLine on_line, OnE
     boost::system::error_code ignored;
     if (self->stdin_) self->stdin_->close(ignored);
     if (auto handler = std::move(self->on_exit_)) handler(status);
-    auto waiters = std::move(self->exit_waiters_);
-    for (auto& waiter : waiters) waiter();
+    self->exited_.notify();
   });
   stdin_ = std::make_unique<asio::posix::stream_descriptor>(io_, spawned->stdin_pipe.release());
-  stdout_pump_ = OutputPump::start(io_, std::move(spawned->stdout_pipe), [weak](std::string_view chunk) {
-    if (auto self = weak.lock()) self->on_stdout(chunk);
-  });
+  stdout_pump_ =
+      OutputPump::start(io_, std::move(spawned->stdout_pipe), [weak](std::string_view chunk) {
+        if (auto self = weak.lock()) self->on_stdout(chunk);
+      });
   auto log = supervisor::LogFile::open(launch.stderr_log, 10 * 1024 * 1024, 1);
   stderr_pump_ = log ? OutputPump::start_to_file(io_, std::move(spawned->stderr_pipe), *log)
                      : OutputPump::start(io_, std::move(spawned->stderr_pipe), nullptr);
@@ -98,18 +100,9 @@ void AgentProcess::flush_writes() {
 }
 
 asio::awaitable<void> AgentProcess::stop(std::chrono::milliseconds grace) {
-  if (pid_ <= 0) co_return;
   auto self = shared_from_this();
-  auto gone = std::make_shared<asio::steady_timer>(io_);
-  exit_waiters_.push_back([gone] { gone->cancel(); });
-  ::killpg(pid_, SIGTERM);
-  gone->expires_after(grace);
-  co_await gone->async_wait(asio::as_tuple(asio::use_awaitable));
-  if (pid_ <= 0) co_return;
-  ::killpg(pid_, SIGKILL);
-  exit_waiters_.push_back([gone] { gone->cancel(); });
-  gone->expires_after(std::chrono::seconds(5));
-  co_await gone->async_wait(asio::as_tuple(asio::use_awaitable));
+  std::function<bool()> running = [self] { return self->running(); };
+  co_await supervisor::stop_group(io_, pid_, grace, std::move(running), exited_);
 }
 
 }  // namespace taskd::sessions

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "common/line_framer.h"
+#include "daemon/supervisor/stop_group.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -66,7 +67,7 @@ class AgentProcess : public std::enable_shared_from_this<AgentProcess> {
   bool writing_ = false;
   std::shared_ptr<supervisor::OutputPump> stdout_pump_;
   std::shared_ptr<supervisor::OutputPump> stderr_pump_;
-  std::vector<std::function<void()>> exit_waiters_;
+  supervisor::ExitNotifier exited_;
 };
 
 }  // namespace taskd::sessions

@@ -28,7 +28,9 @@ std::int64_t now_ms() {
       .count();
 }
 
-bool warm_state(S state) { return state == S::kCreating || state == S::kReady || state == S::kActive || state == S::kIdle; }
+bool warm_state(S state) {
+  return state == S::kCreating || state == S::kReady || state == S::kActive || state == S::kIdle;
+}
 
 }  // namespace
 
@@ -45,7 +47,8 @@ std::string_view session_state_name(SessionState state) {
   return "missing";
 }
 
-SessionManager::SessionManager(asio::io_context& io, supervisor::Reaper& reaper, SessionSettings settings)
+SessionManager::SessionManager(asio::io_context& io, supervisor::Reaper& reaper,
+                               SessionSettings settings)
     : io_(io), reaper_(reaper), settings_(std::move(settings)) {}
 
 void SessionManager::load() {
@@ -66,7 +69,8 @@ void SessionManager::load() {
     session->record = std::move(*record);
     sessions_[id] = std::move(session);
   }
-  if (!sessions_.empty()) log(LogChannel::kSess).info("loaded {} stopped session(s) from disk", sessions_.size());
+  if (!sessions_.empty())
+    log(LogChannel::kSess).info("loaded {} stopped session(s) from disk", sessions_.size());
 }
 
 SessionManager::Session* SessionManager::find(const std::string& id) {
@@ -104,13 +108,16 @@ std::vector<SessionInfo> SessionManager::list() const {
 }
 
 std::size_t SessionManager::warm() const {
-  return static_cast<std::size_t>(std::count_if(sessions_.begin(), sessions_.end(),
-                                                [](const auto& entry) { return warm_state(entry.second->state); }));
+  return static_cast<std::size_t>(
+      std::count_if(sessions_.begin(), sessions_.end(),
+                    [](const auto& entry) { return warm_state(entry.second->state); }));
 }
 
-Error SessionManager::bad_state(const Session* session, const std::string& id, std::string_view want) const {
+Error SessionManager::bad_state(const Session* session, const std::string& id,
+                                std::string_view want) const {
   std::string state(session_state_name(session ? session->state : S::kMissing));
-  return make_error(ErrorCode::kBadState, "session " + id + " is " + state + "; " + std::string(want))
+  return make_error(ErrorCode::kBadState,
+                    "session " + id + " is " + state + "; " + std::string(want))
       .with("state", state)
       .with("id", id);
 }
@@ -128,9 +135,11 @@ void SessionManager::wake_waiters() {
 }
 
 void SessionManager::save(const Session& session) {
-  if (auto saved = write_file_atomically(dir_of(session.id) + "/session.json", proto::encode_session_file(session.record));
+  if (auto saved = write_file_atomically(dir_of(session.id) + "/session.json",
+                                         proto::encode_session_file(session.record));
       !saved) {
-    log(LogChannel::kSess).error("failed to save session {}: {}", session.id, saved.error().message);
+    log(LogChannel::kSess)
+        .error("failed to save session {}: {}", session.id, saved.error().message);
   }
 }
 
@@ -153,7 +162,10 @@ Result<void> SessionManager::launch(Session& session) {
   std::uint64_t generation = next_generation_++;
   std::string id = session.id;
   auto pid = agent->start(
-      launch, [this, id, generation](std::string_view line, bool complete) { on_agent_line(id, generation, line, complete); },
+      launch,
+      [this, id, generation](std::string_view line, bool complete) {
+        on_agent_line(id, generation, line, complete);
+      },
       [this, id, generation](int status) { on_agent_exit(id, generation, status); });
   if (!pid) return pid.error();
   session.agent = std::move(agent);
@@ -168,7 +180,8 @@ Result<void> SessionManager::launch(Session& session) {
 }
 
 asio::awaitable<bool> SessionManager::wait_ready(std::string id, std::uint64_t generation) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.switch_timeout_ms);
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.switch_timeout_ms);
   auto timer = std::make_shared<asio::steady_timer>(io_);
   for (;;) {
     Session* session = find(id, generation);
@@ -187,20 +200,49 @@ asio::awaitable<void> SessionManager::make_room(std::string keep) {
   while (warm() >= settings_.max_warm) {
     const Session* victim = nullptr;
     for (const auto& [id, session] : sessions_) {
-      bool reapable = (session->state == S::kIdle || session->state == S::kReady) && id != keep && !session->stopping;
-      if (reapable && (!victim || session->last_activity_ms < victim->last_activity_ms)) victim = session.get();
+      bool reapable = (session->state == S::kIdle || session->state == S::kReady) && id != keep &&
+                      !session->stopping;
+      if (reapable && (!victim || session->last_activity_ms < victim->last_activity_ms))
+        victim = session.get();
     }
     if (!victim) co_return;  // everything warm is busy: allow one more
     std::string victim_id = victim->id;
-    log(LogChannel::kSess).info("reaping session {}: max_warm={} reached", victim_id, settings_.max_warm);
+    log(LogChannel::kSess)
+        .info("reaping session {}: max_warm={} reached", victim_id, settings_.max_warm);
     co_await stop_agent(victim_id, "reaped");
   }
+}
+
+// Launches the agent and waits until it is ready; on failure the session is errored and its agent
+// (if any) killed.
+asio::awaitable<Result<void>> SessionManager::start_agent(std::string id) {
+  Session* session = find(id);
+  if (!session) co_return make_error(ErrorCode::kNotFound, "session " + id + " went away");
+  if (auto launched = launch(*session); !launched) {
+    session->state = S::kErrored;
+    session->error = launched.error().message;
+    co_return launched.error();
+  }
+  std::uint64_t generation = session->generation;
+  bool ready = co_await wait_ready(id, generation);
+  session = find(id, generation);
+  if (ready && session) co_return Result<void>{};
+  std::string why = "the agent did not become ready within " +
+                    std::to_string(settings_.switch_timeout_ms) + " ms";
+  if (session) {
+    session->state = S::kErrored;
+    session->error = why;
+    session->agent.reset();  // kills its group
+  }
+  co_return make_error(ErrorCode::kTimeout, "session " + id + ": " + why);
 }
 
 asio::awaitable<Result<OpenResult>> SessionManager::open(OpenRequest request) {
   std::string id = request.id;
   if (!tasks::is_valid_task_id(id)) {
-    co_return make_error(ErrorCode::kInvalidParams, "session id must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}").with("field", "id");
+    co_return make_error(ErrorCode::kInvalidParams,
+                         "session id must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+        .with("field", "id");
   }
   Session* session = find(id);
   S from = session ? session->state : S::kMissing;
@@ -222,30 +264,20 @@ asio::awaitable<Result<OpenResult>> SessionManager::open(OpenRequest request) {
   if (session->record.agent.empty()) session->record.agent = settings_.agent;
   if (session->record.agent.empty()) {
     if (from == S::kMissing) sessions_.erase(id);
-    co_return make_error(ErrorCode::kInvalidParams, "no agent command: set [sessions] agent or pass `agent`")
+    co_return make_error(ErrorCode::kInvalidParams,
+                         "no agent command: set [sessions] agent or pass `agent`")
         .with("field", "agent");
   }
   co_await make_room(id);
   session = find(id);
   if (!session) co_return make_error(ErrorCode::kNotFound, "session " + id + " went away");
-  if (auto launched = launch(*session); !launched) {
-    session->state = S::kErrored;
-    session->error = launched.error().message;
-    co_return launched.error();
-  }
   save(*session);
-  std::uint64_t generation = session->generation;
-  bool ready = co_await wait_ready(id, generation);
-  session = find(id, generation);
-  if (!ready || !session) {
-    if (session) {
-      session->state = S::kErrored;
-      session->error = "the agent did not become ready within " + std::to_string(settings_.switch_timeout_ms) + " ms";
-      session->agent.reset();  // kills its group
-    }
-    co_return make_error(ErrorCode::kTimeout, "session " + id + ": the agent did not become ready");
-  }
-  std::string mode = from == S::kMissing ? "created" : from == S::kStopped ? "resumed" : "recovered";
+  if (auto started = co_await start_agent(id); !started) co_return started.error();
+  session = find(id);
+  if (!session) co_return make_error(ErrorCode::kNotFound, "session " + id + " went away");
+  std::string mode = from == S::kMissing   ? "created"
+                     : from == S::kStopped ? "resumed"
+                                           : "recovered";
   log(LogChannel::kSess).info("session {} open mode={}", id, mode);
   co_return OpenResult{mode, info(*session)};
 }
@@ -254,7 +286,8 @@ Result<void> SessionManager::check_switch(const std::string& id) const {
   const Session* session = find(id);
   if (!session) return bad_state(nullptr, id, "open it first");
   S state = session->state;
-  if (state == S::kReady || state == S::kIdle || state == S::kActive || state == S::kStopped) return {};
+  if (state == S::kReady || state == S::kIdle || state == S::kActive || state == S::kStopped)
+    return {};
   return bad_state(session, id, "switch needs ready, idle or stopped");
 }
 
@@ -266,30 +299,21 @@ asio::awaitable<void> SessionManager::finish_switch(std::string id) {
     co_await make_room(id);
     session = find(id);
     if (!session || session->state != S::kStopped) co_return;
-    if (auto launched = launch(*session); !launched) {
-      session->state = S::kErrored;
-      session->error = launched.error().message;
-      emit(SessionEvent{.type = "task_error", .id = id, .code = "SWITCH_TIMEOUT", .message = launched.error().message});
+    if (auto started = co_await start_agent(id); !started) {
+      emit(SessionEvent{.type = "task_error",
+                        .id = id,
+                        .code = "SWITCH_TIMEOUT",
+                        .message = started.error().message});
       co_return;
     }
-    std::uint64_t generation = session->generation;
-    bool ready = co_await wait_ready(id, generation);
-    session = find(id, generation);
-    if (!ready || !session) {
-      if (session) {
-        session->state = S::kErrored;
-        session->error = "switch timed out";
-        session->agent.reset();
-      }
-      emit(SessionEvent{.type = "task_error", .id = id, .code = "SWITCH_TIMEOUT",
-                        .message = "session " + id + " did not become ready within " +
-                                   std::to_string(settings_.switch_timeout_ms) + " ms"});
-      co_return;
-    }
+    session = find(id);
+    if (!session) co_return;
   }
-  if (session->state != S::kReady && session->state != S::kIdle && session->state != S::kActive) co_return;
+  if (session->state != S::kReady && session->state != S::kIdle && session->state != S::kActive)
+    co_return;
   if (active_ && *active_ != id) {
-    if (Session* previous = find(*active_); previous && previous->state == S::kActive) previous->state = S::kIdle;
+    if (Session* previous = find(*active_); previous && previous->state == S::kActive)
+      previous->state = S::kIdle;
   }
   session->state = S::kActive;
   active_ = id;
@@ -297,12 +321,14 @@ asio::awaitable<void> SessionManager::finish_switch(std::string id) {
   emit(SessionEvent{.type = "task_ready", .id = id});
 }
 
-Result<int> SessionManager::prompt(const std::string& message, const std::optional<std::string>& expected_id) {
+Result<int> SessionManager::prompt(const std::string& message,
+                                   const std::optional<std::string>& expected_id) {
   if (expected_id && (!active_ || *active_ != *expected_id)) {
     return bad_state(find(*expected_id), *expected_id, "prompts go to the active session only");
   }
-  std::size_t active_count = static_cast<std::size_t>(std::count_if(
-      sessions_.begin(), sessions_.end(), [](const auto& entry) { return entry.second->state == S::kActive; }));
+  std::size_t active_count = static_cast<std::size_t>(
+      std::count_if(sessions_.begin(), sessions_.end(),
+                    [](const auto& entry) { return entry.second->state == S::kActive; }));
   if (active_count != 1 || !active_) {
     return make_error(ErrorCode::kBadState, "prompt needs exactly one active session (" +
                                                 std::to_string(active_count) + " active)")
@@ -310,12 +336,14 @@ Result<int> SessionManager::prompt(const std::string& message, const std::option
   }
   Session* session = find(*active_);
   if (session->turn_in_progress) {
-    return make_error(ErrorCode::kBadState, "session " + session->id + " is still answering the previous prompt")
+    return make_error(ErrorCode::kBadState,
+                      "session " + session->id + " is still answering the previous prompt")
         .with("state", "active")
         .with("id", session->id);
   }
   if (!session->agent || !session->agent->write(proto::encode_prompt_line(message))) {
-    return make_error(ErrorCode::kPiProcessDead, "the agent of session " + session->id + " is gone").with("id", session->id);
+    return make_error(ErrorCode::kPiProcessDead, "the agent of session " + session->id + " is gone")
+        .with("id", session->id);
   }
   session->turn_in_progress = true;
   session->turn = proto::SessionTurn{message, "", "null", now_ms(), 0};
@@ -323,7 +351,8 @@ Result<int> SessionManager::prompt(const std::string& message, const std::option
   return static_cast<int>(session->record.turns.size() + 1);
 }
 
-void SessionManager::on_agent_line(const std::string& id, std::uint64_t generation, std::string_view line, bool complete) {
+void SessionManager::on_agent_line(const std::string& id, std::uint64_t generation,
+                                   std::string_view line, bool complete) {
   Session* session = find(id, generation);
   if (!session) return;
   proto::AgentMessage message;
@@ -348,22 +377,27 @@ void SessionManager::on_agent_line(const std::string& id, std::uint64_t generati
       session->turn_in_progress = false;
       touch(*session);
       save(*session);
-      emit(SessionEvent{.type = "agent_end", .id = id, .usage_json = message.usage_json, .turn = turn});
+      emit(SessionEvent{
+          .type = "agent_end", .id = id, .usage_json = message.usage_json, .turn = turn});
       return;
     }
     case proto::AgentMessage::Type::kOutput:
     case proto::AgentMessage::Type::kOther:
       if (session->turn_in_progress && session->turn.output.size() < kMaxTurnOutput) {
-        session->turn.output.append(message.chunk.substr(0, kMaxTurnOutput - session->turn.output.size()));
+        session->turn.output.append(
+            message.chunk.substr(0, kMaxTurnOutput - session->turn.output.size()));
       }
       touch(*session);
-      emit(SessionEvent{.type = "agent_output", .id = id, .chunk = message.chunk,
+      emit(SessionEvent{.type = "agent_output",
+                        .id = id,
+                        .chunk = message.chunk,
                         .turn = session->turn_in_progress ? turn : 0});
       return;
   }
 }
 
-void SessionManager::on_agent_exit(const std::string& id, std::uint64_t generation, int wait_status) {
+void SessionManager::on_agent_exit(const std::string& id, std::uint64_t generation,
+                                   int wait_status) {
   Session* session = find(id, generation);
   if (!session || session->stopping) return;
   std::string status = supervisor::describe_wait_status(wait_status);
@@ -373,14 +407,16 @@ void SessionManager::on_agent_exit(const std::string& id, std::uint64_t generati
   if (active_ == id) active_.reset();
   log(LogChannel::kSess).warn("session {} agent died: {}", id, status);
   wake_waiters();
-  emit(SessionEvent{.type = "task_error", .id = id, .code = "PI_PROCESS_DEAD", .message = session->error});
+  emit(SessionEvent{
+      .type = "task_error", .id = id, .code = "PI_PROCESS_DEAD", .message = session->error});
 }
 
 asio::awaitable<void> SessionManager::stop_agent(std::string id, std::string reason) {
   Session* session = find(id);
   if (!session) co_return;
   session->stopping = true;
-  if (auto agent = session->agent) co_await agent->stop(std::chrono::milliseconds(settings_.stop_grace_ms));
+  if (auto agent = session->agent)
+    co_await agent->stop(std::chrono::milliseconds(settings_.stop_grace_ms));
   session = find(id);
   if (!session) co_return;
   session->agent.reset();

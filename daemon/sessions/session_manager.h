@@ -30,12 +30,13 @@ enum class SessionState { kMissing, kCreating, kReady, kActive, kIdle, kErrored,
 std::string_view session_state_name(SessionState state);
 
 struct SessionEvent {
-  std::string type;  // task_switch_started, task_ready, task_error, task_stopped, agent_output, agent_end
+  std::string
+      type;  // task_switch_started, task_ready, task_error, task_stopped, agent_output, agent_end
   std::string id;
-  std::string code;     // task_error
-  std::string message;  // task_error
-  std::string reason;   // task_stopped: requested, reaped, shutdown
-  std::string chunk;    // agent_output
+  std::string code;                 // task_error
+  std::string message;              // task_error
+  std::string reason;               // task_stopped: requested, reaped, shutdown
+  std::string chunk;                // agent_output
   std::string usage_json = "null";  // agent_end
   int turn = 0;                     // agent_output, agent_end
 };
@@ -82,7 +83,8 @@ class SessionManager {
   boost::asio::awaitable<void> finish_switch(std::string id);
   // The turn number of the prompt that was sent. With `expected_id`, the active session must be
   // that one (a client that thinks another session is active is told, not misrouted).
-  Result<int> prompt(const std::string& message, const std::optional<std::string>& expected_id = {});
+  Result<int> prompt(const std::string& message,
+                     const std::optional<std::string>& expected_id = {});
   boost::asio::awaitable<Result<void>> stop(std::string id);
   boost::asio::awaitable<void> stop_all();
 
@@ -112,10 +114,12 @@ class SessionManager {
   Error bad_state(const Session* session, const std::string& id, std::string_view want) const;
   std::string dir_of(const std::string& id) const { return settings_.dir + "/" + id; }
   Result<void> launch(Session& session);
+  boost::asio::awaitable<Result<void>> start_agent(std::string id);
   boost::asio::awaitable<bool> wait_ready(std::string id, std::uint64_t generation);
   boost::asio::awaitable<void> make_room(std::string keep);
   boost::asio::awaitable<void> stop_agent(std::string id, std::string reason);
-  void on_agent_line(const std::string& id, std::uint64_t generation, std::string_view line, bool complete);
+  void on_agent_line(const std::string& id, std::uint64_t generation, std::string_view line,
+                     bool complete);
   void on_agent_exit(const std::string& id, std::uint64_t generation, int wait_status);
   void save(const Session& session);
   void emit(SessionEvent event);

@@ -13,7 +13,7 @@ struct SessionSettings {
   std::size_t max_warm = 8;        // live agents; more reaps the least recently used idle one
   std::int64_t switch_timeout_ms = 5000;
   std::int64_t stop_grace_ms = 2000;
-  bool wait_ready_line = false;    // ready when the agent prints {"type":"ready"}, not at spawn
+  bool wait_ready_line = false;  // ready when the agent prints {"type":"ready"}, not at spawn
 
   bool operator==(const SessionSettings&) const = default;
 };

@@ -61,7 +61,8 @@ Result<std::vector<InstanceSpec>> expand_instances(const std::vector<ProgramConf
   return instances;
 }
 
-ReloadPlan plan_reload(const std::vector<InstanceSpec>& current, const std::vector<InstanceSpec>& next) {
+ReloadPlan plan_reload(const std::vector<InstanceSpec>& current,
+                       const std::vector<InstanceSpec>& next) {
   std::map<std::string, const InstanceSpec*> wanted;
   for (const auto& instance : next) wanted[instance.name] = &instance;
   ReloadPlan plan;

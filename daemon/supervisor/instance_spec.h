@@ -31,6 +31,7 @@ struct ReloadPlan {
 };
 
 // `current` in its order; added instances in `next`'s order.
-ReloadPlan plan_reload(const std::vector<InstanceSpec>& current, const std::vector<InstanceSpec>& next);
+ReloadPlan plan_reload(const std::vector<InstanceSpec>& current,
+                       const std::vector<InstanceSpec>& next);
 
 }  // namespace taskd::supervisor

@@ -1,9 +1,9 @@
 #include "daemon/supervisor/log_file.h"
 
 #include <fcntl.h>
-#include <algorithm>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <cerrno>
 #include <cstring>
@@ -28,16 +28,20 @@ Result<UniqueFd> open_for_log(const std::string& path) {
 
 LogFile::LogFile(std::string path, UniqueFd fd, std::uint64_t size, std::uint64_t max_bytes,
                  int backups)
-    : path_(std::move(path)), fd_(std::move(fd)), size_(size), max_bytes_(max_bytes), backups_(backups) {}
+    : path_(std::move(path)),
+      fd_(std::move(fd)),
+      size_(size),
+      max_bytes_(max_bytes),
+      backups_(backups) {}
 
 Result<std::shared_ptr<LogFile>> LogFile::open(const std::string& path, std::uint64_t max_bytes,
                                                int backups) {
   auto fd = open_for_log(path);
   if (!fd) return fd.error();
-  struct stat st{};
+  struct stat st {};
   ::fstat(fd->get(), &st);
-  return std::shared_ptr<LogFile>(
-      new LogFile(path, std::move(*fd), static_cast<std::uint64_t>(st.st_size), max_bytes, backups));
+  return std::shared_ptr<LogFile>(new LogFile(
+      path, std::move(*fd), static_cast<std::uint64_t>(st.st_size), max_bytes, backups));
 }
 
 void LogFile::set_limits(std::uint64_t max_bytes, int backups) {
@@ -51,7 +55,8 @@ Result<void> LogFile::rotate() {
     for (int i = backups_ - 1; i >= 1; --i) {
       std::string from = path_ + "." + std::to_string(i);
       std::string to = path_ + "." + std::to_string(i + 1);
-      if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT) return io_error("failed to rotate", from);
+      if (::rename(from.c_str(), to.c_str()) != 0 && errno != ENOENT)
+        return io_error("failed to rotate", from);
     }
     if (::rename(path_.c_str(), (path_ + ".1").c_str()) != 0 && errno != ENOENT) {
       return io_error("failed to rotate", path_);
@@ -135,7 +140,8 @@ Result<long> LogFile::splice_from(int pipe_fd, std::size_t max) {
 
 Result<void> LogFile::truncate() {
   if (fd_ && ::ftruncate(fd_.get(), 0) != 0) return io_error("failed to truncate", path_);
-  if (!fd_ && ::truncate(path_.c_str(), 0) != 0 && errno != ENOENT) return io_error("failed to truncate", path_);
+  if (!fd_ && ::truncate(path_.c_str(), 0) != 0 && errno != ENOENT)
+    return io_error("failed to truncate", path_);
   size_ = 0;
   return {};
 }

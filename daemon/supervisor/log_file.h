@@ -47,7 +47,8 @@ class LogFile {
 // One LogFile per path, shared while anyone uses it.
 class LogFileRegistry {
  public:
-  Result<std::shared_ptr<LogFile>> get(const std::string& path, std::uint64_t max_bytes, int backups);
+  Result<std::shared_ptr<LogFile>> get(const std::string& path, std::uint64_t max_bytes,
+                                       int backups);
 
  private:
   std::map<std::string, std::weak_ptr<LogFile>> files_;

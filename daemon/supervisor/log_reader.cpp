@@ -21,7 +21,7 @@ Result<LogSlice> read_log_slice(const std::string& path, std::optional<std::int6
     if (errno == ENOENT) return slice;  // nothing written yet
     return make_error(ErrorCode::kIo, "failed to open " + path + ": " + std::strerror(errno));
   }
-  struct stat st{};
+  struct stat st {};
   ::fstat(fd.get(), &st);
   slice.size = st.st_size;
   std::int64_t start;
@@ -38,10 +38,12 @@ Result<LogSlice> read_log_slice(const std::string& path, std::optional<std::int6
   std::int64_t count = std::min(length, slice.size - start);
   slice.data.resize(static_cast<std::size_t>(count));
   ssize_t n = ::pread(fd.get(), slice.data.data(), slice.data.size(), start);
-  if (n < 0) return make_error(ErrorCode::kIo, "failed to read " + path + ": " + std::strerror(errno));
+  if (n < 0)
+    return make_error(ErrorCode::kIo, "failed to read " + path + ": " + std::strerror(errno));
   slice.data.resize(static_cast<std::size_t>(n));
   // A slice cut out of a text log should not start or end inside a character.
-  std::size_t skip = (offset && *offset >= 0 && !slice.reset) ? 0 : utf8_continuation_prefix(slice.data);
+  std::size_t skip =
+      (offset && *offset >= 0 && !slice.reset) ? 0 : utf8_continuation_prefix(slice.data);
   std::size_t keep = utf8_complete_prefix(slice.data);
   if (keep >= skip && is_valid_utf8(std::string_view(slice.data).substr(skip, keep - skip))) {
     slice.data = slice.data.substr(skip, keep - skip);

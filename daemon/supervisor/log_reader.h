@@ -12,11 +12,11 @@ namespace taskd::supervisor {
 
 struct LogSlice {
   std::string data;
-  bool is_text = true;       // false: `data` holds bytes that are not UTF-8
-  std::int64_t offset = 0;   // where `data` starts in the file
+  bool is_text = true;      // false: `data` holds bytes that are not UTF-8
+  std::int64_t offset = 0;  // where `data` starts in the file
   std::int64_t next_offset = 0;
-  std::int64_t size = 0;     // current file size
-  bool reset = false;        // the requested offset was past the end (the log was rotated or cleared)
+  std::int64_t size = 0;  // current file size
+  bool reset = false;     // the requested offset was past the end (the log was rotated or cleared)
 };
 
 // offset: absent = the last `length` bytes; negative = that many bytes before the end.

@@ -28,7 +28,8 @@ OutputPump::OutputPump(boost::asio::io_context& io, UniqueFd pipe, OnData on_dat
 
 std::shared_ptr<OutputPump> OutputPump::start(boost::asio::io_context& io, UniqueFd pipe,
                                               OnData on_data, OnEnd on_end) {
-  auto pump = std::make_shared<OutputPump>(io, std::move(pipe), std::move(on_data), std::move(on_end));
+  auto pump =
+      std::make_shared<OutputPump>(io, std::move(pipe), std::move(on_data), std::move(on_end));
   // Never read inside start(): the caller may still be wiring up what the sink needs.
   pump->wait_readable();
   return pump;

@@ -53,9 +53,9 @@ std::string uptime_text(std::int64_t ms) {
   std::int64_t s = ms / 1000;
   char text[64];
   if (s >= 86400) {
-    std::snprintf(text, sizeof text, "%lld days, %lld:%02lld:%02lld", static_cast<long long>(s / 86400),
-                  static_cast<long long>(s % 86400 / 3600), static_cast<long long>(s % 3600 / 60),
-                  static_cast<long long>(s % 60));
+    std::snprintf(text, sizeof text, "%lld days, %lld:%02lld:%02lld",
+                  static_cast<long long>(s / 86400), static_cast<long long>(s % 86400 / 3600),
+                  static_cast<long long>(s % 3600 / 60), static_cast<long long>(s % 60));
   } else {
     std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", static_cast<long long>(s / 3600),
                   static_cast<long long>(s % 3600 / 60), static_cast<long long>(s % 60));
@@ -87,7 +87,8 @@ Result<void> Process::start() {
     apply(*t, from, nullptr);
     return {};
   }
-  std::string why = is_running_state(from) ? "already started" : "is " + std::string(state_name(from));
+  std::string why =
+      is_running_state(from) ? "already started" : "is " + std::string(state_name(from));
   return make_error(ErrorCode::kBadState, name() + ": " + why)
       .with("state", std::string(state_name(from)));
 }
@@ -111,7 +112,8 @@ Result<void> Process::send_signal(int signal) {
   if (::kill(pid_, signal) != 0) {
     return make_error(ErrorCode::kIo, name() + ": kill: " + std::strerror(errno));
   }
-  log(LogChannel::kSup).info("signalled: {} (pid {}) with SIG{}", name(), pid_, signal_name(signal));
+  log(LogChannel::kSup)
+      .info("signalled: {} (pid {}) with SIG{}", name(), pid_, signal_name(signal));
   return {};
 }
 
@@ -159,7 +161,8 @@ void Process::apply(const Transition& t, ProcessState from, const Exit* exit) {
         break;
       case ProcessState::kStopping: message = "waiting for " + n + " to stop"; break;
       case ProcessState::kStopped:
-        message = "stopped: " + n + (exit ? " (" + describe_exit(*exit) + ")" : " (while in BACKOFF)");
+        message =
+            "stopped: " + n + (exit ? " (" + describe_exit(*exit) + ")" : " (while in BACKOFF)");
         break;
       case ProcessState::kUnknown: message = "unknown state: " + n; break;
     }
@@ -173,8 +176,9 @@ void Process::apply(const Transition& t, ProcessState from, const Exit* exit) {
   if (t.effects & kSpawn) spawn();
   if (t.effects & kSignalStop) signal_group(spec_.program.stopsignal);
   if (t.effects & kSignalKill) {
-    log(LogChannel::kSup).warn("killing {} (pid {}) with SIGKILL: still running {} after its stop signal",
-                               name(), pid_, seconds_text(spec_.program.stoptime_ms));
+    log(LogChannel::kSup)
+        .warn("killing {} (pid {}) with SIGKILL: still running {} after its stop signal", name(),
+              pid_, seconds_text(spec_.program.stoptime_ms));
     signal_group(SIGKILL);
   }
   if (t.effects & kArmStartTimer) arm(spec_.program.starttime_ms, Event::kStartTimeElapsed);
@@ -202,7 +206,8 @@ void Process::arm(std::int64_t delay_ms, Event event) {
 void Process::signal_group(int signal) {
   pid_t group = pid_ > 0 ? pid_ : last_pgid_;
   if (group > 0 && ::killpg(group, signal) != 0 && errno != ESRCH) {
-    log(LogChannel::kSup).warn("failed to signal {} (pgid {}): {}", name(), group, std::strerror(errno));
+    log(LogChannel::kSup)
+        .warn("failed to signal {} (pgid {}): {}", name(), group, std::strerror(errno));
   }
 }
 
@@ -285,15 +290,19 @@ ProcessStatus Process::status() const {
   status.exit = machine_.last_exit();
   status.spawn_error = spawn_error_;
   status.backoff = machine_.backoff();
-  if (spec_.program.stdout_log.kind == OutputConfig::Kind::kFile) status.stdout_log = spec_.program.stdout_log.path;
-  if (spec_.program.stderr_log.kind == OutputConfig::Kind::kFile) status.stderr_log = spec_.program.stderr_log.path;
+  if (spec_.program.stdout_log.kind == OutputConfig::Kind::kFile)
+    status.stdout_log = spec_.program.stdout_log.path;
+  if (spec_.program.stderr_log.kind == OutputConfig::Kind::kFile)
+    status.stderr_log = spec_.program.stderr_log.path;
   switch (status.state) {
     case ProcessState::kRunning:
-      status.description = "pid " + std::to_string(pid_) + ", uptime " + uptime_text(status.uptime_ms);
+      status.description =
+          "pid " + std::to_string(pid_) + ", uptime " + uptime_text(status.uptime_ms);
       break;
     case ProcessState::kBackoff:
     case ProcessState::kFatal:
-      status.description = spawn_error_.empty() ? "unknown error (try \"tail " + name() + "\")" : spawn_error_;
+      status.description =
+          spawn_error_.empty() ? "unknown error (try \"tail " + name() + "\")" : spawn_error_;
       break;
     case ProcessState::kStopped:
     case ProcessState::kExited:

@@ -2,8 +2,8 @@
 // process group, timers, output pumps) and reports every state change to its host.
 #pragma once
 
-#include "daemon/supervisor/instance_spec.h"
 #include "common/unique_fd.h"
+#include "daemon/supervisor/instance_spec.h"
 #include "daemon/supervisor/process_machine.h"
 
 #include <boost/asio/io_context.hpp>
@@ -30,7 +30,8 @@ struct StateChange {
   ProcessState to;
   pid_t pid;
   std::optional<Exit> exit;  // set on the transition that an exit caused
-  std::string message;       // supervisord-style description ("exited: web (exit status 1; not expected)")
+  std::string
+      message;  // supervisord-style description ("exited: web (exit status 1; not expected)")
 };
 
 struct ProcessStatus {
@@ -41,9 +42,10 @@ struct ProcessStatus {
   std::int64_t start_ms = 0;  // Unix time of the last spawn, 0 if never
   std::int64_t stop_ms = 0;   // Unix time of the last exit, 0 if never
   std::int64_t uptime_ms = 0;
-  std::optional<Exit> exit;   // how the last run ended
+  std::optional<Exit> exit;  // how the last run ended
   std::string spawn_error;
-  std::string description;    // like supervisorctl: "pid 12, uptime 0:00:05", "Exited too quickly ..."
+  std::string
+      description;  // like supervisorctl: "pid 12, uptime 0:00:05", "Exited too quickly ..."
   std::string stdout_log;
   std::string stderr_log;
   int backoff = 0;

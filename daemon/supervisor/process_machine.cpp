@@ -22,11 +22,15 @@ constexpr std::array kTable = {
     // STARTING: up for starttime → RUNNING; an early end → BACKOFF, or FATAL when out of retries.
     Transition{S::kStarting, E::kSpawned, G::kAlways, S::kStarting, kArmStartTimer},
     Transition{S::kStarting, E::kStartTimeElapsed, G::kAlways, S::kRunning, kResetBackoff},
-    Transition{S::kStarting, E::kSpawnFailed, G::kRetriesLeft, S::kBackoff, kCountFailure | kArmBackoffTimer},
+    Transition{S::kStarting, E::kSpawnFailed, G::kRetriesLeft, S::kBackoff,
+               kCountFailure | kArmBackoffTimer},
     Transition{S::kStarting, E::kSpawnFailed, G::kRetriesExhausted, S::kFatal, kCountFailure},
-    Transition{S::kStarting, E::kExited, G::kRetriesLeft, S::kBackoff, kCountFailure | kDisarmTimer | kArmBackoffTimer},
-    Transition{S::kStarting, E::kExited, G::kRetriesExhausted, S::kFatal, kCountFailure | kDisarmTimer},
-    Transition{S::kStarting, E::kStop, G::kAlways, S::kStopping, kDisarmTimer | kSignalStop | kArmStopTimer},
+    Transition{S::kStarting, E::kExited, G::kRetriesLeft, S::kBackoff,
+               kCountFailure | kDisarmTimer | kArmBackoffTimer},
+    Transition{S::kStarting, E::kExited, G::kRetriesExhausted, S::kFatal,
+               kCountFailure | kDisarmTimer},
+    Transition{S::kStarting, E::kStop, G::kAlways, S::kStopping,
+               kDisarmTimer | kSignalStop | kArmStopTimer},
     // RUNNING.
     Transition{S::kRunning, E::kExited, G::kAlways, S::kExited, kSettleExit},
     Transition{S::kRunning, E::kStop, G::kAlways, S::kStopping, kSignalStop | kArmStopTimer},
@@ -36,8 +40,10 @@ constexpr std::array kTable = {
     Transition{S::kBackoff, E::kBackoffElapsed, G::kAlways, S::kStarting, kSpawn},
     Transition{S::kBackoff, E::kStop, G::kAlways, S::kStopped, kDisarmTimer | kResetBackoff},
     // STOPPING: wait for the exit, SIGKILL after stoptime (and again each stoptime after).
-    Transition{S::kStopping, E::kExited, G::kAlways, S::kStopped, kDisarmTimer | kKillGroupLeftovers},
-    Transition{S::kStopping, E::kStopTimeElapsed, G::kAlways, S::kStopping, kSignalKill | kArmStopTimer},
+    Transition{S::kStopping, E::kExited, G::kAlways, S::kStopped,
+               kDisarmTimer | kKillGroupLeftovers},
+    Transition{S::kStopping, E::kStopTimeElapsed, G::kAlways, S::kStopping,
+               kSignalKill | kArmStopTimer},
 };
 
 }  // namespace

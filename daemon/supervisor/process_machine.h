@@ -14,7 +14,16 @@
 
 namespace taskd::supervisor {
 
-enum class ProcessState { kStopped, kStarting, kRunning, kBackoff, kStopping, kExited, kFatal, kUnknown };
+enum class ProcessState {
+  kStopped,
+  kStarting,
+  kRunning,
+  kBackoff,
+  kStopping,
+  kExited,
+  kFatal,
+  kUnknown
+};
 
 enum class Event {
   kStart,             // start requested (user, autostart)
@@ -31,17 +40,17 @@ enum class Event {
 // Effects, carried out in this order by Process.
 enum Effect : unsigned {
   kNoEffect = 0,
-  kResetBackoff = 1u << 0,    // a fresh run: forget earlier failures
-  kCountFailure = 1u << 1,    // one more failed start
+  kResetBackoff = 1u << 0,  // a fresh run: forget earlier failures
+  kCountFailure = 1u << 1,  // one more failed start
   kDisarmTimer = 1u << 2,
   kSpawn = 1u << 3,
-  kSignalStop = 1u << 4,      // stopsignal to the process group
-  kSignalKill = 1u << 5,      // SIGKILL to the process group
-  kArmStartTimer = 1u << 6,   // starttime
-  kArmBackoffTimer = 1u << 7, // backoff seconds
-  kArmStopTimer = 1u << 8,    // stoptime (and again after each SIGKILL)
+  kSignalStop = 1u << 4,          // stopsignal to the process group
+  kSignalKill = 1u << 5,          // SIGKILL to the process group
+  kArmStartTimer = 1u << 6,       // starttime
+  kArmBackoffTimer = 1u << 7,     // backoff seconds
+  kArmStopTimer = 1u << 8,        // stoptime (and again after each SIGKILL)
   kKillGroupLeftovers = 1u << 9,  // SIGKILL anything left in the group after a stop
-  kSettleExit = 1u << 10,     // feed kExitSettled next (autorestart decision)
+  kSettleExit = 1u << 10,         // feed kExitSettled next (autorestart decision)
 };
 
 enum class Guard { kAlways, kRetriesLeft, kRetriesExhausted, kShouldRestart };

@@ -37,8 +37,8 @@ void Reaper::reap_now() {
     if (pid <= 0) return;
     auto found = watchers_.find(pid);
     if (found == watchers_.end()) {
-      log(LogChannel::kSup).info("orphan reaped pid={} status=\"{}\"", pid,
-                                 describe_wait_status(status));
+      log(LogChannel::kSup)
+          .info("orphan reaped pid={} status=\"{}\"", pid, describe_wait_status(status));
       if (on_orphan_) on_orphan_(pid, status);
       continue;
     }

@@ -10,10 +10,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <algorithm>
 #include <map>
 
 extern char** environ;
@@ -26,7 +26,15 @@ struct ChildFailure {
   int stage;
   int error;
 };
-enum Stage { kStageSetsid, kStageDup, kStageChdir, kStageGroups, kStageSetgid, kStageSetuid, kStageExec };
+enum Stage {
+  kStageSetsid,
+  kStageDup,
+  kStageChdir,
+  kStageGroups,
+  kStageSetgid,
+  kStageSetuid,
+  kStageExec
+};
 
 const char* stage_text(int stage) {
   switch (stage) {
@@ -61,8 +69,9 @@ Result<std::optional<Identity>> resolve_user(const std::string& user) {
     }
   }
   if (!found) {
-    return make_error(ErrorCode::kSpawnFailed,
-                      "no such user '" + user + "'" + (rc ? std::string(": ") + std::strerror(rc) : ""));
+    return make_error(
+        ErrorCode::kSpawnFailed,
+        "no such user '" + user + "'" + (rc ? std::string(": ") + std::strerror(rc) : ""));
   }
   Identity identity{entry.pw_uid, entry.pw_gid, {}, entry.pw_dir ? entry.pw_dir : "/"};
   if (identity.uid == ::geteuid()) return std::optional<Identity>{};  // already that user
@@ -123,8 +132,8 @@ int above_stdio(int fd) { return fd > 2 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 3); 
 
 // Runs in the child between fork and exec: async-signal-safe calls only.
 [[noreturn]] void run_child(const SpawnSpec& spec, const std::optional<Identity>& identity,
-                            const char* program, char* const* argv, char* const* envp,
-                            int stdin_fd, int stdout_fd, int stderr_fd, int report_fd) {
+                            const char* program, char* const* argv, char* const* envp, int stdin_fd,
+                            int stdout_fd, int stderr_fd, int report_fd) {
   sigset_t all;
   ::sigfillset(&all);
   for (int signal = 1; signal < NSIG; ++signal) {
@@ -167,7 +176,9 @@ struct Stdio {
 
 Result<UniqueFd> open_null(int flags) {
   UniqueFd fd(::open("/dev/null", flags | O_CLOEXEC));
-  if (!fd) return make_error(ErrorCode::kSpawnFailed, std::string("open /dev/null: ") + std::strerror(errno));
+  if (!fd)
+    return make_error(ErrorCode::kSpawnFailed,
+                      std::string("open /dev/null: ") + std::strerror(errno));
   return fd;
 }
 
@@ -186,7 +197,8 @@ Result<UniqueFd> child_output(const OutputSpec& spec, UniqueFd& parent_read) {
     case OutputMode::kNull: return open_null(O_WRONLY);
     case OutputMode::kFd: {
       UniqueFd copy(::fcntl(spec.fd, F_DUPFD_CLOEXEC, 3));
-      if (!copy) return make_error(ErrorCode::kSpawnFailed, std::string("dup: ") + std::strerror(errno));
+      if (!copy)
+        return make_error(ErrorCode::kSpawnFailed, std::string("dup: ") + std::strerror(errno));
       return copy;
     }
     case OutputMode::kPipe: {
@@ -247,7 +259,8 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
   if (auto ok = make_pipe(report_read, report_write); !ok) return ok.error();
 
   pid_t pid = ::fork();
-  if (pid < 0) return make_error(ErrorCode::kSpawnFailed, std::string("fork: ") + std::strerror(errno));
+  if (pid < 0)
+    return make_error(ErrorCode::kSpawnFailed, std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
     run_child(spec, *identity, program.c_str(), argv.data(), envp.data(), stdio->child_in.get(),
               stdio->child_out.get(), stdio->child_err.get(), report_write.get());
@@ -271,8 +284,9 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
                          ? "cannot execute '" + spec.argv.front() + "'"
                          : std::string("cannot ") + stage_text(failure.stage) +
                                (failure.stage == kStageChdir ? " '" + spec.cwd + "'" : "");
-  return make_error(ErrorCode::kSpawnFailed,
-                    what + ": " + (n == sizeof failure ? std::strerror(failure.error) : "unknown error"));
+  return make_error(
+      ErrorCode::kSpawnFailed,
+      what + ": " + (n == sizeof failure ? std::strerror(failure.error) : "unknown error"));
 }
 
 void set_child_fd_soft_limit(unsigned long soft_limit) { g_child_fd_soft_limit = soft_limit; }

@@ -30,17 +30,17 @@ struct SpawnSpec {
   std::vector<std::string> env;   // complete environment, "NAME=value"
   std::string cwd;                // empty: inherit
   std::optional<mode_t> umask;
-  std::string user;               // empty: no change; otherwise needs root (or the same user)
+  std::string user;  // empty: no change; otherwise needs root (or the same user)
   StdinMode stdin_mode = StdinMode::kNull;
   OutputSpec stdout_spec;
   OutputSpec stderr_spec;
 };
 
 struct SpawnedProcess {
-  pid_t pid = -1;       // also the process group id
-  UniqueFd stdin_pipe;  // write end (StdinMode::kPipe)
-  UniqueFd stdout_pipe; // read end (OutputMode::kPipe), non-blocking
-  UniqueFd stderr_pipe; // read end (OutputMode::kPipe), non-blocking
+  pid_t pid = -1;        // also the process group id
+  UniqueFd stdin_pipe;   // write end (StdinMode::kPipe)
+  UniqueFd stdout_pipe;  // read end (OutputMode::kPipe), non-blocking
+  UniqueFd stderr_pipe;  // read end (OutputMode::kPipe), non-blocking
 };
 
 // kSpawnFailed with a message such as "cannot execute 'nope': No such file or directory".
@@ -51,6 +51,7 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec);
 void set_child_fd_soft_limit(unsigned long soft_limit);
 
 // The daemon's environment overlaid with `overrides`, as "NAME=value" strings.
-std::vector<std::string> merged_environment(const std::vector<std::pair<std::string, std::string>>& overrides);
+std::vector<std::string> merged_environment(
+    const std::vector<std::pair<std::string, std::string>>& overrides);
 
 }  // namespace taskd::supervisor

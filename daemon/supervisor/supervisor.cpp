@@ -54,14 +54,16 @@ void Supervisor::start_autostart() {
 
 std::chrono::milliseconds Supervisor::longest_stoptime() const {
   std::int64_t longest = 0;
-  for (const auto& process : processes_) longest = std::max(longest, process->spec().program.stoptime_ms);
+  for (const auto& process : processes_)
+    longest = std::max(longest, process->spec().program.stoptime_ms);
   return std::chrono::milliseconds(longest);
 }
 
 asio::awaitable<void> Supervisor::stop_all() {
   host_.stopping_all = true;
   std::map<int, std::vector<Process*>, std::greater<>> by_priority;
-  for (auto& process : processes_) by_priority[process->spec().program.priority].push_back(process.get());
+  for (auto& process : processes_)
+    by_priority[process->spec().program.priority].push_back(process.get());
   for (auto& [priority, level] : by_priority) {
     for (Process* process : level) (void)process->stop();
     // SIGKILL follows each stop signal after stoptime; give up on the unkillable after that.
@@ -126,7 +128,8 @@ void Supervisor::notify_waiters() {
   for (auto* timer : waiters_) timer->cancel();
 }
 
-asio::awaitable<bool> Supervisor::wait_until(std::function<bool()> done, Clock::time_point deadline) {
+asio::awaitable<bool> Supervisor::wait_until(std::function<bool()> done,
+                                             Clock::time_point deadline) {
   asio::steady_timer timer(io_);
   while (!done()) {
     if (Clock::now() >= deadline) co_return false;
@@ -161,8 +164,10 @@ asio::awaitable<void> Supervisor::apply(const ReloadPlan& plan_ref,
   });
   std::vector<Process*> fresh;
   for (const auto& spec : next) {
-    bool is_new = std::any_of(plan.added.begin(), plan.added.end(), [&](const auto& s) { return s.name == spec.name; }) ||
-                  std::any_of(plan.changed.begin(), plan.changed.end(), [&](const auto& s) { return s.name == spec.name; });
+    bool is_new = std::any_of(plan.added.begin(), plan.added.end(),
+                              [&](const auto& s) { return s.name == spec.name; }) ||
+                  std::any_of(plan.changed.begin(), plan.changed.end(),
+                              [&](const auto& s) { return s.name == spec.name; });
     if (!is_new) continue;
     processes_.push_back(std::make_unique<Process>(host_, spec));
     fresh.push_back(processes_.back().get());
@@ -175,9 +180,9 @@ asio::awaitable<void> Supervisor::apply(const ReloadPlan& plan_ref,
 }
 
 std::size_t Supervisor::running_count() const {
-  return static_cast<std::size_t>(std::count_if(processes_.begin(), processes_.end(), [](const auto& p) {
-    return p->state() == ProcessState::kRunning;
-  }));
+  return static_cast<std::size_t>(
+      std::count_if(processes_.begin(), processes_.end(),
+                    [](const auto& p) { return p->state() == ProcessState::kRunning; }));
 }
 
 }  // namespace taskd::supervisor

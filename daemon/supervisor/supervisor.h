@@ -28,7 +28,9 @@ class Supervisor {
   Supervisor(boost::asio::io_context& io, Reaper& reaper);
   ~Supervisor();
 
-  void on_change(std::function<void(const StateChange&)> handler) { on_change_ = std::move(handler); }
+  void on_change(std::function<void(const StateChange&)> handler) {
+    on_change_ = std::move(handler);
+  }
 
   // Replaces the (empty) set with these instances; nothing starts yet.
   void configure(const std::vector<InstanceSpec>& instances);

@@ -46,7 +46,7 @@ Result<Owner> resolve_owner(const std::string& text) {
     }
   }
   if (!group.empty()) {
-    struct group entry{};
+    struct group entry {};
     struct group* found = nullptr;
     ::getgrnam_r(group.c_str(), &entry, buffer.data(), buffer.size(), &found);
     if (found) {
@@ -69,7 +69,7 @@ Result<void> refuse_symlinks(const std::string& path, bool final_too) {
     if (end == std::string::npos) end = path.size();
     prefix = path.substr(0, end);
     bool last = end == path.size();
-    struct stat st{};
+    struct stat st {};
     if ((!last || final_too) && ::lstat(prefix.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
       return make_error(ErrorCode::kPermissionDenied,
                         "refusing to follow the symlink " + prefix + " (no_follow)");
@@ -82,7 +82,9 @@ Result<void> refuse_symlinks(const std::string& path, bool final_too) {
 Result<void> make_parents(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  if (ec) return make_error(ErrorCode::kIo, "failed to create the parent directories of " + path + ": " + ec.message());
+  if (ec)
+    return make_error(ErrorCode::kIo,
+                      "failed to create the parent directories of " + path + ": " + ec.message());
   return {};
 }
 
@@ -97,7 +99,8 @@ Result<UniqueFd> open_for_write(const std::string& path, bool no_follow, mode_t 
     long fd = ::syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how);
     if (fd >= 0) return UniqueFd(static_cast<int>(fd));
     if (errno == ELOOP) {
-      return make_error(ErrorCode::kPermissionDenied, "refusing to write " + path + " through a symlink (no_follow)");
+      return make_error(ErrorCode::kPermissionDenied,
+                        "refusing to write " + path + " through a symlink (no_follow)");
     }
     if (errno != ENOSYS) return failed("failed to open", path);
     if (auto ok = refuse_symlinks(path, true); !ok) return ok.error();
@@ -136,7 +139,8 @@ Result<void> write_file(const SetupStep& step) {
     if (n < 0) return failed("failed to write", step.path);
     data.remove_prefix(static_cast<std::size_t>(n));
   }
-  if (::fchmod(fd->get(), mode) != 0) return failed("failed to set the mode of", step.path);  // not the umask's
+  if (::fchmod(fd->get(), mode) != 0)
+    return failed("failed to set the mode of", step.path);  // not the umask's
   return apply_owner(step, fd->get());
 }
 
@@ -151,11 +155,12 @@ Result<void> make_directory(const SetupStep& step) {
     return failed("failed to create", step.path);
   }
   if (ec) return make_error(ErrorCode::kIo, "failed to create " + step.path + ": " + ec.message());
-  struct stat st{};
+  struct stat st {};
   if (::lstat(step.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
     return make_error(ErrorCode::kIo, step.path + " exists and is not a directory");
   }
-  if (::chmod(step.path.c_str(), step.mode.value_or(0755)) != 0) return failed("failed to set the mode of", step.path);
+  if (::chmod(step.path.c_str(), step.mode.value_or(0755)) != 0)
+    return failed("failed to set the mode of", step.path);
   return apply_owner(step, -1);
 }
 
@@ -163,7 +168,8 @@ Result<void> change_mode(const SetupStep& step) {
   if (step.no_follow) {
     if (auto ok = refuse_symlinks(step.path, true); !ok) return ok;
   }
-  if (::chmod(step.path.c_str(), *step.mode) != 0) return failed("failed to change the mode of", step.path);
+  if (::chmod(step.path.c_str(), *step.mode) != 0)
+    return failed("failed to change the mode of", step.path);
   return {};
 }
 
@@ -178,7 +184,8 @@ Result<void> make_symlink(const SetupStep& step) {
   if (step.parents) {
     if (auto ok = make_parents(step.path); !ok) return ok;
   }
-  if (::symlink(step.target.c_str(), step.path.c_str()) != 0) return failed("failed to create the symlink", step.path);
+  if (::symlink(step.target.c_str(), step.path.c_str()) != 0)
+    return failed("failed to create the symlink", step.path);
   return {};
 }
 

@@ -6,7 +6,8 @@ namespace taskd::tasks {
 
 Result<void> check_setup_path(std::string_view path) {
   auto refuse = [&](std::string_view why) {
-    return make_error(ErrorCode::kInvalidParams, "path '" + std::string(path) + "' " + std::string(why));
+    return make_error(ErrorCode::kInvalidParams,
+                      "path '" + std::string(path) + "' " + std::string(why));
   };
   if (path.find('\0') != std::string_view::npos) return refuse("contains a NUL byte");
   if (path.empty() || path.front() != '/') return refuse("must be absolute");
@@ -21,9 +22,11 @@ Result<void> check_setup_path(std::string_view path) {
 }
 
 bool is_valid_task_id(std::string_view id) {
-  if (id.empty() || id.size() > 64 || !std::isalnum(static_cast<unsigned char>(id[0]))) return false;
+  if (id.empty() || id.size() > 64 || !std::isalnum(static_cast<unsigned char>(id[0])))
+    return false;
   for (char c : id) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-') return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      return false;
   }
   return true;
 }

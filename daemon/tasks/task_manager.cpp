@@ -54,7 +54,9 @@ std::string command_failure(const exec::Exec& run) {
     case exec::ExitReason::kTimeout: what = "timed out"; break;
     case exec::ExitReason::kSignaled: what = "killed by SIG" + signal_name(*r.signal); break;
     case exec::ExitReason::kCancelled: what = "cancelled"; break;
-    case exec::ExitReason::kExited: what = "exit status " + std::to_string(r.exit_code.value_or(-1)); break;
+    case exec::ExitReason::kExited:
+      what = "exit status " + std::to_string(r.exit_code.value_or(-1));
+      break;
   }
   std::string err = run.stderr_capture().bytes();
   if (err.size() > 500) err = err.substr(0, 500) + "...";
@@ -77,14 +79,17 @@ std::string_view poll_status_name(PollResult::Status status) {
   return "ERROR";
 }
 
-TaskManager::TaskManager(asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir, TaskCodec codec)
+TaskManager::TaskManager(asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir,
+                         TaskCodec codec)
     : io_(io), reaper_(reaper), store_(data_dir + "/tasks", std::move(codec)) {}
 
 void TaskManager::load() {
   for (auto& record : store_.load_all()) {
     auto spec = store_.codec().decode_spec(record.spec_json);
     if (!spec) {
-      log(LogChannel::kTask).error("skipping task {}: its spec no longer decodes: {}", record.id, spec.error().message);
+      log(LogChannel::kTask)
+          .error("skipping task {}: its spec no longer decodes: {}", record.id,
+                 spec.error().message);
       continue;
     }
     auto task = std::make_unique<Task>();
@@ -117,7 +122,8 @@ TaskManager::Task* TaskManager::find(const std::string& id, std::uint64_t genera
 
 void TaskManager::save(const Task& task) {
   if (auto saved = store_.save(task.record); !saved) {
-    log(LogChannel::kTask).error("failed to save task {}: {}", task.record.id, saved.error().message);
+    log(LogChannel::kTask)
+        .error("failed to save task {}: {}", task.record.id, saved.error().message);
   }
 }
 
@@ -127,7 +133,8 @@ void TaskManager::emit(std::string_view type, const Task& task) {
 
 Result<void> TaskManager::validate(const DesiredTask& task) const {
   if (!is_valid_task_id(task.id)) {
-    return make_error(ErrorCode::kInvalidParams, "task id must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+    return make_error(ErrorCode::kInvalidParams,
+                      "task id must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}")
         .with("field", "id");
   }
   for (std::size_t i = 0; i < task.spec.setup.size(); ++i) {
@@ -145,7 +152,8 @@ Result<void> TaskManager::validate(const DesiredTask& task) const {
 asio::awaitable<Result<TaskRecord>> TaskManager::create(DesiredTask desired) {
   if (auto ok = validate(desired); !ok) co_return ok.error();
   if (tasks_.contains(desired.id)) {
-    co_return make_error(ErrorCode::kAlreadyExists, "task " + desired.id + " already exists").with("id", desired.id);
+    co_return make_error(ErrorCode::kAlreadyExists, "task " + desired.id + " already exists")
+        .with("id", desired.id);
   }
   auto task = std::make_unique<Task>();
   task->spec = std::move(desired.spec);
@@ -162,14 +170,16 @@ asio::awaitable<Result<TaskRecord>> TaskManager::create(DesiredTask desired) {
   auto started = Clock::now();
   Result<void> setup = co_await run_setup(id, generation);
   Task* current = find(id, generation);
-  if (!current) co_return make_error(ErrorCode::kNotFound, "task " + id + " was deleted during its setup");
+  if (!current)
+    co_return make_error(ErrorCode::kNotFound, "task " + id + " was deleted during its setup");
   current->record.setup_duration_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
   if (!setup) {
     current->record.setup = SetupOutcome::kFail;
     current->record.setup_error = setup.error().message;
     current->record.process.reason = "setup_failed";
-    log(LogChannel::kTask).info("task {} FAIL: step {}: {}", id, current->record.failed_step, setup.error().message);
+    log(LogChannel::kTask)
+        .info("task {} FAIL: step {}: {}", id, current->record.failed_step, setup.error().message);
     save(*current);
     emit("failed", *current);
     co_return current->record;
@@ -190,7 +200,8 @@ asio::awaitable<Result<void>> TaskManager::run_setup(std::string id, std::uint64
     if (i >= task->spec.setup.size()) co_return Result<void>{};
     task->record.failed_step = static_cast<int>(i);
     const SetupStep& step = task->spec.setup[i];
-    std::string label = "step " + std::to_string(i) + " (" + std::string(step_kind_name(step.kind)) + ")";
+    std::string label =
+        "step " + std::to_string(i) + " (" + std::string(step_kind_name(step.kind)) + ")";
     if (step.kind != SetupStep::Kind::kRun) {
       if (auto applied = apply_file_step(step); !applied) {
         co_return make_error(applied.error().code, label + ": " + applied.error().message);
@@ -199,7 +210,8 @@ asio::awaitable<Result<void>> TaskManager::run_setup(std::string id, std::uint64
     }
     auto run = exec::Exec::start(io_, reaper_, command_request(step.run, kDefaultRunTimeoutMs));
     co_await run->wait();
-    if (!succeeded(*run)) co_return make_error(ErrorCode::kSpawnFailed, label + ": " + command_failure(*run));
+    if (!succeeded(*run))
+      co_return make_error(ErrorCode::kSpawnFailed, label + ": " + command_failure(*run));
   }
 }
 
@@ -207,8 +219,9 @@ void TaskManager::start_process(Task& task) {
   auto process = std::make_shared<TaskProcess>(io_, reaper_);
   std::string id = task.record.id;
   std::uint64_t generation = task.generation;
-  auto pid = process->start(*task.spec.process, store_.dir_of(id),
-                            [this, id, generation](int status) { on_process_exit(id, generation, status); });
+  auto pid = process->start(
+      *task.spec.process, store_.dir_of(id),
+      [this, id, generation](int status) { on_process_exit(id, generation, status); });
   ProcessStatus& status = task.record.process;
   if (!pid) {
     status.kind = ProcessStatus::Kind::kTerminated;
@@ -226,7 +239,8 @@ void TaskManager::start_process(Task& task) {
   emit("process_started", task);
 }
 
-void TaskManager::on_process_exit(const std::string& id, std::uint64_t generation, int wait_status) {
+void TaskManager::on_process_exit(const std::string& id, std::uint64_t generation,
+                                  int wait_status) {
   Task* task = find(id, generation);
   if (!task) return;
   ProcessStatus& status = task->record.process;
@@ -235,12 +249,15 @@ void TaskManager::on_process_exit(const std::string& id, std::uint64_t generatio
   status.pid = 0;
   if (WIFSIGNALED(wait_status)) {
     status.signal = WTERMSIG(wait_status);
-    status.reason = !stopping_reason_.empty() ? stopping_reason_ : task->deleting ? "stopped" : "signaled";
+    status.reason = !stopping_reason_.empty() ? stopping_reason_
+                    : task->deleting          ? "stopped"
+                                              : "signaled";
     status.message = "killed by SIG" + signal_name(*status.signal);
   } else {
     status.exit_code = WEXITSTATUS(wait_status);
     status.reason = *status.exit_code == 0 ? "completed" : "error";
-    if (!stopping_reason_.empty() || task->deleting) status.reason = !stopping_reason_.empty() ? stopping_reason_ : "stopped";
+    if (!stopping_reason_.empty() || task->deleting)
+      status.reason = !stopping_reason_.empty() ? stopping_reason_ : "stopped";
     status.message = "exit status " + std::to_string(*status.exit_code);
   }
   log(LogChannel::kTask).info("task {} process exited: {}", id, status.message);
@@ -273,7 +290,8 @@ asio::awaitable<bool> TaskManager::remove(std::string id, std::chrono::milliseco
   TaskRecord last = task->record;
   tasks_.erase(id);
   if (auto removed = store_.remove(id); !removed) {
-    log(LogChannel::kTask).error("failed to remove the state of task {}: {}", id, removed.error().message);
+    log(LogChannel::kTask)
+        .error("failed to remove the state of task {}: {}", id, removed.error().message);
   }
   log(LogChannel::kTask).info("task {} deleted", id);
   if (on_event_) on_event_("deleted", last);
@@ -283,22 +301,28 @@ asio::awaitable<bool> TaskManager::remove(std::string id, std::chrono::milliseco
 asio::awaitable<Result<PollResult>> TaskManager::poll(std::string id) {
   using S = PollResult::Status;
   auto found = tasks_.find(id);
-  if (found == tasks_.end()) co_return make_error(ErrorCode::kNotFound, "no such task: " + id).with("id", id);
+  if (found == tasks_.end())
+    co_return make_error(ErrorCode::kNotFound, "no such task: " + id).with("id", id);
   Task* task = found->second.get();
   std::uint64_t generation = task->generation;
   const TaskRecord& record = task->record;
   if (record.done) co_return PollResult{S::kDone, "done"};
-  if (record.setup == SetupOutcome::kPending) co_return PollResult{S::kInProgress, "setup is running"};
-  if (record.setup == SetupOutcome::kFail) co_return PollResult{S::kError, "setup failed: " + record.setup_error};
+  if (record.setup == SetupOutcome::kPending)
+    co_return PollResult{S::kInProgress, "setup is running"};
+  if (record.setup == SetupOutcome::kFail)
+    co_return PollResult{S::kError, "setup failed: " + record.setup_error};
   if (task->spec.deadline_ms > 0 && now_ms() - record.created_at_ms > task->spec.deadline_ms) {
-    co_return PollResult{S::kError, "deadline passed (" + std::to_string(task->spec.deadline_ms) + " ms)"};
+    co_return PollResult{S::kError,
+                         "deadline passed (" + std::to_string(task->spec.deadline_ms) + " ms)"};
   }
   PollResult result{S::kDone, "done"};
   if (task->spec.check) {
-    auto check = exec::Exec::start(io_, reaper_, command_request(*task->spec.check, kDefaultCheckTimeoutMs));
+    auto check =
+        exec::Exec::start(io_, reaper_, command_request(*task->spec.check, kDefaultCheckTimeoutMs));
     co_await check->wait();
     task = find(id, generation);
-    if (!task) co_return make_error(ErrorCode::kNotFound, "task " + id + " was deleted during its check");
+    if (!task)
+      co_return make_error(ErrorCode::kNotFound, "task " + id + " was deleted during its check");
     if (!succeeded(*check)) {
       bool ran = check->result().reason == exec::ExitReason::kExited;
       co_return ran ? PollResult{S::kInProgress, "check: " + command_failure(*check)}
@@ -306,7 +330,8 @@ asio::awaitable<Result<PollResult>> TaskManager::poll(std::string id) {
     }
   } else if (task->spec.process) {
     const ProcessStatus& process = task->record.process;
-    if (process.kind != ProcessStatus::Kind::kTerminated) co_return PollResult{S::kInProgress, "process is running"};
+    if (process.kind != ProcessStatus::Kind::kTerminated)
+      co_return PollResult{S::kInProgress, "process is running"};
     if (process.reason != "completed") {
       co_return PollResult{S::kError, "process " + process.reason + ": " + process.message};
     }
@@ -317,12 +342,14 @@ asio::awaitable<Result<PollResult>> TaskManager::poll(std::string id) {
   co_return result;
 }
 
-asio::awaitable<SyncReport> TaskManager::sync(std::vector<DesiredTask> desired, std::chrono::milliseconds grace) {
+asio::awaitable<SyncReport> TaskManager::sync(std::vector<DesiredTask> desired,
+                                              std::chrono::milliseconds grace) {
   SyncReport report;
   std::vector<std::string> existing;
   for (const auto& [id, task] : tasks_) existing.push_back(id);
   for (const auto& id : existing) {
-    bool wanted = std::any_of(desired.begin(), desired.end(), [&](const DesiredTask& d) { return d.id == id; });
+    bool wanted = std::any_of(desired.begin(), desired.end(),
+                              [&](const DesiredTask& d) { return d.id == id; });
     if (wanted) continue;
     bool removed = co_await remove(id, grace);
     if (removed) report.deleted.push_back(id);

@@ -49,7 +49,8 @@ class TaskManager {
   // type: created, ready, failed, process_started, process_exited, done, deleted
   using OnEvent = std::function<void(std::string_view type, const TaskRecord& record)>;
 
-  TaskManager(boost::asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir, TaskCodec codec);
+  TaskManager(boost::asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir,
+              TaskCodec codec);
 
   // Reads the tasks left by an earlier run. Processes cannot be re-adopted.
   void load();
@@ -62,7 +63,8 @@ class TaskManager {
   // False when there was nothing to delete.
   boost::asio::awaitable<bool> remove(std::string id, std::chrono::milliseconds grace);
   boost::asio::awaitable<Result<PollResult>> poll(std::string id);
-  boost::asio::awaitable<SyncReport> sync(std::vector<DesiredTask> desired, std::chrono::milliseconds grace);
+  boost::asio::awaitable<SyncReport> sync(std::vector<DesiredTask> desired,
+                                          std::chrono::milliseconds grace);
   // Stops every task process (daemon shutdown); states are saved as daemon_shutdown.
   boost::asio::awaitable<void> stop_all();
 

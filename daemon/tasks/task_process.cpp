@@ -5,6 +5,7 @@
 #include "daemon/supervisor/output_pump.h"
 #include "daemon/supervisor/reaper.h"
 #include "daemon/supervisor/spawn.h"
+#include "daemon/supervisor/stop_group.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,7 +22,8 @@ constexpr std::uint64_t kLogMaxBytes = 50 * 1024 * 1024;
 constexpr int kLogBackups = 3;
 }  // namespace
 
-TaskProcess::TaskProcess(asio::io_context& io, supervisor::Reaper& reaper) : io_(io), reaper_(reaper) {}
+TaskProcess::TaskProcess(asio::io_context& io, supervisor::Reaper& reaper)
+    : io_(io), reaper_(reaper) {}
 
 TaskProcess::~TaskProcess() {
   if (pid_ > 0) {
@@ -30,7 +32,8 @@ TaskProcess::~TaskProcess() {
   }
 }
 
-Result<pid_t> TaskProcess::start(const CommandSpec& command, const std::string& log_dir, OnExit on_exit) {
+Result<pid_t> TaskProcess::start(const CommandSpec& command, const std::string& log_dir,
+                                 OnExit on_exit) {
   supervisor::SpawnSpec spec;
   spec.argv = command.argv;
   spec.env = supervisor::merged_environment({command.env.begin(), command.env.end()});
@@ -47,8 +50,7 @@ Result<pid_t> TaskProcess::start(const CommandSpec& command, const std::string& 
     if (!self) return;
     self->pid_ = 0;
     if (self->on_exit_) self->on_exit_(status);
-    auto waiters = std::move(self->exit_waiters_);
-    for (auto& waiter : waiters) waiter();
+    self->exited_.notify();
   });
   auto pump = [&](UniqueFd pipe, const std::string& path) -> std::shared_ptr<OutputPump> {
     auto file = supervisor::LogFile::open(path, kLogMaxBytes, kLogBackups);
@@ -64,18 +66,9 @@ Result<pid_t> TaskProcess::start(const CommandSpec& command, const std::string& 
 }
 
 asio::awaitable<void> TaskProcess::stop(std::chrono::milliseconds grace) {
-  if (pid_ <= 0) co_return;
   auto self = shared_from_this();
-  auto gone = std::make_shared<asio::steady_timer>(io_);
-  exit_waiters_.push_back([gone] { gone->cancel(); });
-  ::killpg(pid_, SIGTERM);
-  gone->expires_after(grace);
-  co_await gone->async_wait(asio::as_tuple(asio::use_awaitable));
-  if (pid_ <= 0) co_return;
-  ::killpg(pid_, SIGKILL);
-  gone->expires_after(std::chrono::seconds(5));  // SIGKILL cannot be ignored; D state can delay it
-  exit_waiters_.push_back([gone] { gone->cancel(); });
-  co_await gone->async_wait(asio::as_tuple(asio::use_awaitable));
+  std::function<bool()> running = [self] { return self->running(); };
+  co_await supervisor::stop_group(io_, pid_, grace, std::move(running), exited_);
 }
 
 }  // namespace taskd::tasks

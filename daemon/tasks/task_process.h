@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/error.h"
+#include "daemon/supervisor/stop_group.h"
 #include "daemon/tasks/task_spec.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -44,7 +45,7 @@ class TaskProcess : public std::enable_shared_from_this<TaskProcess> {
   OnExit on_exit_;
   std::shared_ptr<supervisor::OutputPump> stdout_pump_;
   std::shared_ptr<supervisor::OutputPump> stderr_pump_;
-  std::vector<std::function<void()>> exit_waiters_;
+  supervisor::ExitNotifier exited_;
 };
 
 }  // namespace taskd::tasks

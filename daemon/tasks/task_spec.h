@@ -23,15 +23,15 @@ struct CommandSpec {
 struct SetupStep {
   enum class Kind { kWrite, kMkdir, kChmod, kChown, kSymlink, kRemove, kRun };
   Kind kind = Kind::kWrite;
-  std::string path;               // the file, directory or link the step is about
-  std::string content;            // write: bytes
-  std::optional<unsigned> mode;   // write, mkdir, chmod
-  std::string owner;              // write, mkdir, chown: "user", "user:group", uids allowed
-  std::string target;             // symlink: what the link points to
-  bool no_follow = false;         // refuse to go through a symlink anywhere in `path`
-  bool parents = true;            // write, mkdir: create missing parent directories
-  bool recursive = false;         // remove: whole trees
-  CommandSpec run;                // run
+  std::string path;              // the file, directory or link the step is about
+  std::string content;           // write: bytes
+  std::optional<unsigned> mode;  // write, mkdir, chmod
+  std::string owner;             // write, mkdir, chown: "user", "user:group", uids allowed
+  std::string target;            // symlink: what the link points to
+  bool no_follow = false;        // refuse to go through a symlink anywhere in `path`
+  bool parents = true;           // write, mkdir: create missing parent directories
+  bool recursive = false;        // remove: whole trees
+  CommandSpec run;               // run
 };
 
 struct TaskSpec {

@@ -8,12 +8,15 @@
 
 namespace taskd::tasks {
 
-TaskStore::TaskStore(std::string root, TaskCodec codec) : root_(std::move(root)), codec_(std::move(codec)) {}
+TaskStore::TaskStore(std::string root, TaskCodec codec)
+    : root_(std::move(root)), codec_(std::move(codec)) {}
 
 Result<void> TaskStore::save(const TaskRecord& record) {
   std::error_code ec;
   std::filesystem::create_directories(dir_of(record.id), ec);
-  if (ec) return make_error(ErrorCode::kIo, "failed to create " + dir_of(record.id) + ": " + ec.message());
+  if (ec)
+    return make_error(ErrorCode::kIo,
+                      "failed to create " + dir_of(record.id) + ": " + ec.message());
   return write_file_atomically(dir_of(record.id) + "/task.json", codec_.encode(record));
 }
 
@@ -27,8 +30,9 @@ std::vector<TaskRecord> TaskStore::load_all() {
     auto text = read_whole_file(path);
     auto record = text ? codec_.decode(*text) : Result<TaskRecord>(text.error());
     if (!record || record->id != id) {
-      log(LogChannel::kTask).error("skipping unreadable task state path={} error={}", path,
-                                   record ? "id mismatch" : record.error().message);
+      log(LogChannel::kTask)
+          .error("skipping unreadable task state path={} error={}", path,
+                 record ? "id mismatch" : record.error().message);
       continue;
     }
     records.push_back(std::move(*record));

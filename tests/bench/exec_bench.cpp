@@ -29,7 +29,8 @@ struct Options {
 
 // One request on an open connection; the reply's "result" (null on error).
 json::value call(LineClient& client, const std::string& method, json::value params) {
-  json::object request{{"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
+  json::object request{
+      {"jsonrpc", "2.0"}, {"id", 1}, {"method", method}, {"params", std::move(params)}};
   if (!client.send_line(json::serialize(request))) return nullptr;
   for (;;) {
     auto line = client.read_line(60000);
@@ -50,7 +51,8 @@ Percentiles spawn_floor(int runs) {
     if (::posix_spawn(&pid, "/bin/true", nullptr, nullptr, argv, environ) != 0) continue;
     int status;
     ::waitpid(pid, &status, 0);
-    samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+    samples.push_back(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
   }
   return percentiles(std::move(samples));
 }
@@ -63,7 +65,8 @@ Percentiles exec_latency(const std::string& socket, int runs) {
     auto start = Clock::now();
     json::value result = call(*client, "exec.run", params);
     if (result.is_null()) continue;
-    samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
+    samples.push_back(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
   }
   return percentiles(std::move(samples));
 }
@@ -94,14 +97,16 @@ void fan_out(const Options& o) {
   auto start = Clock::now();
   for (int i = 0; i < o.instances; ++i) {
     threads.emplace_back([&, i] {
-      auto client = LineClient::connect(UnixAddress{daemons[static_cast<std::size_t>(i)]->socket()});
+      auto client =
+          LineClient::connect(UnixAddress{daemons[static_cast<std::size_t>(i)]->socket()});
       std::string dir = daemons[static_cast<std::size_t>(i)]->dir();
       for (int e = 0; e < o.episodes; ++e) {
         auto t0 = Clock::now();
         std::string id = "ep" + std::to_string(e);
         std::string conf = dir + "/" + id + ".conf";
-        json::value spec = {{"setup", {{{"kind", "write"}, {"path", conf}, {"content", "port=oops\n"}}}},
-                            {"check", {{"command", {"grep", "-q", "port=80", conf}}}}};
+        json::value spec = {
+            {"setup", {{{"kind", "write"}, {"path", conf}, {"content", "port=oops\n"}}}},
+            {"check", {{"command", {"grep", "-q", "port=80", conf}}}}};
         auto created = call(*client, "tasks.create", {{"id", id}, {"spec", spec}});
         auto acted = call(*client, "exec.run", {{"cmd", {"sh", "-c", "echo port=80 > " + conf}}});
         auto polled = call(*client, "tasks.poll", {{"id", id}});
@@ -119,10 +124,12 @@ void fan_out(const Options& o) {
   std::vector<std::int64_t> all;
   for (auto& s : samples) all.insert(all.end(), s.begin(), s.end());
   auto p = percentiles(all);
-  std::printf("fan-out: %d taskd instances x %d episodes (create+setup, exec, poll=DONE, delete): %.0f episodes/s, "
-              "p50 %.1f ms, p99 %.1f ms, %ld failures\n",
-              o.instances, o.episodes, static_cast<double>(all.size()) / seconds, p.p50_us / 1000, p.p99_us / 1000,
-              failures.load());
+  std::printf(
+      "fan-out: %d taskd instances x %d episodes (create+setup, exec, poll=DONE, delete): %.0f "
+      "episodes/s, "
+      "p50 %.1f ms, p99 %.1f ms, %ld failures\n",
+      o.instances, o.episodes, static_cast<double>(all.size()) / seconds, p.p50_us / 1000,
+      p.p99_us / 1000, failures.load());
 }
 
 }  // namespace
@@ -146,12 +153,15 @@ int main(int argc, char** argv) {
     exec_latency(daemon.socket(), std::min(o.runs, 200));  // warm up
     auto floor = spawn_floor(o.runs);
     auto taskd = exec_latency(daemon.socket(), o.runs);
-    std::printf("floor: posix_spawn+waitpid /bin/true   p50 %7.1f us  p99 %7.1f us\n", floor.p50_us, floor.p99_us);
-    std::printf("taskd: exec.run /bin/true over UNIX     p50 %7.1f us  p99 %7.1f us\n", taskd.p50_us, taskd.p99_us);
+    std::printf("floor: posix_spawn+waitpid /bin/true   p50 %7.1f us  p99 %7.1f us\n", floor.p50_us,
+                floor.p99_us);
+    std::printf("taskd: exec.run /bin/true over UNIX     p50 %7.1f us  p99 %7.1f us\n",
+                taskd.p50_us, taskd.p99_us);
     std::printf("ratio p50 taskd/floor: %.2f (target <= 2.0) [%s]\n", taskd.p50_us / floor.p50_us,
                 taskd.p50_us <= 2 * floor.p50_us ? "met" : "MISSED");
     double rate = concurrent_execs(daemon.socket(), o.clients, o.per_client);
-    std::printf("taskd: %d concurrent clients x %d execs of /bin/true: %.0f execs/s\n", o.clients, o.per_client, rate);
+    std::printf("taskd: %d concurrent clients x %d execs of /bin/true: %.0f execs/s\n", o.clients,
+                o.per_client, rate);
   }
   fan_out(o);
   return 0;

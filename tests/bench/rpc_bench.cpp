@@ -85,8 +85,8 @@ LoadResult run_load(const std::string& socket, int clients, int requests_each) {
           ++errors;
           break;
         }
-        mine.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start)
-                           .count());
+        mine.push_back(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start).count());
       }
     });
   }
@@ -106,8 +106,8 @@ LoadResult run_load(const std::string& socket, int clients, int requests_each) {
 
 void print(const char* target, int clients, const LoadResult& r) {
   std::printf("%-6s C=%-3d p50 %7.1f us  p99 %7.1f us  p999 %7.1f us  %9.0f req/s%s\n", target,
-              clients, r.latency.p50_us, r.latency.p99_us, r.latency.p999_us,
-              r.requests_per_second, r.errors ? "  (ERRORS)" : "");
+              clients, r.latency.p50_us, r.latency.p99_us, r.latency.p999_us, r.requests_per_second,
+              r.errors ? "  (ERRORS)" : "");
 }
 
 }  // namespace

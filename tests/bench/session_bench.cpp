@@ -14,10 +14,12 @@ namespace json = boost::json;
 
 class Session {
  public:
-  explicit Session(const std::string& socket) : client_(*LineClient::connect(UnixAddress{socket})) {}
+  explicit Session(const std::string& socket)
+      : client_(*LineClient::connect(UnixAddress{socket})) {}
 
   json::value call(const std::string& method, json::value params) {
-    json::object request{{"jsonrpc", "2.0"}, {"id", ++id_}, {"method", method}, {"params", std::move(params)}};
+    json::object request{
+        {"jsonrpc", "2.0"}, {"id", ++id_}, {"method", method}, {"params", std::move(params)}};
     client_.send_line(json::serialize(request));
     for (;;) {
       json::value message = json::parse(*client_.read_line(30000));
@@ -40,11 +42,14 @@ class Session {
   // task_switch_started → task_ready, and switch request → task_ready, in nanoseconds.
   std::pair<std::int64_t, std::int64_t> switch_to(const std::string& id) {
     auto sent = Clock::now();
-    json::object request{{"jsonrpc", "2.0"}, {"id", ++id_}, {"method", "session.switch"}, {"params", {{"id", id}}}};
+    json::object request{
+        {"jsonrpc", "2.0"}, {"id", ++id_}, {"method", "session.switch"}, {"params", {{"id", id}}}};
     client_.send_line(json::serialize(request));
     auto started = wait("task_switch_started");
     auto ready = wait("task_ready");
-    auto ns = [](auto d) { return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count(); };
+    auto ns = [](auto d) {
+      return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+    };
     return {ns(ready - started), ns(ready - sent)};
   }
 
@@ -53,14 +58,17 @@ class Session {
   std::int64_t id_ = 0;
 };
 
-void report(const char* what, std::vector<std::int64_t> events, std::vector<std::int64_t> round_trips,
-            double budget_ms, double target_ms) {
+void report(const char* what, std::vector<std::int64_t> events,
+            std::vector<std::int64_t> round_trips, double budget_ms, double target_ms) {
   auto e = percentiles(std::move(events));
   auto r = percentiles(std::move(round_trips));
-  std::printf("%-5s switch_started→ready  p50 %8.3f ms  p95 %8.3f ms  p99 %8.3f ms | request→ready p50 %7.3f ms p95 %7.3f ms\n",
-              what, e.p50_us / 1000, e.p95_us / 1000, e.p99_us / 1000, r.p50_us / 1000, r.p95_us / 1000);
+  std::printf(
+      "%-5s switch_started→ready  p50 %8.3f ms  p95 %8.3f ms  p99 %8.3f ms | request→ready p50 "
+      "%7.3f ms p95 %7.3f ms\n",
+      what, e.p50_us / 1000, e.p95_us / 1000, e.p99_us / 1000, r.p50_us / 1000, r.p95_us / 1000);
   std::printf("      p95 target %.0f ms [%s]; seed budget %.0f ms: %.0fx under\n", target_ms,
-              e.p95_us / 1000 < target_ms ? "met" : "MISSED", budget_ms, budget_ms / (e.p95_us / 1000));
+              e.p95_us / 1000 < target_ms ? "met" : "MISSED", budget_ms,
+              budget_ms / (e.p95_us / 1000));
 }
 
 }  // namespace
@@ -77,8 +85,9 @@ int main(int argc, char** argv) {
   Session session(daemon.socket());
   session.call("events.subscribe", {{"topics", {"session"}}});
   for (const char* id : {"a", "b", "c"}) session.call("session.open", {{"id", id}});
-  std::printf("session_bench: %d warm switches among 3 live agents, %d cold resumes of a stopped session\n",
-              switches, switches);
+  std::printf(
+      "session_bench: %d warm switches among 3 live agents, %d cold resumes of a stopped session\n",
+      switches, switches);
   std::vector<std::int64_t> warm_events, warm_trips;
   const char* order[] = {"a", "b", "c"};
   for (int i = 0; i < switches; ++i) {

@@ -15,7 +15,8 @@ namespace json = boost::json;
 // pid -> (state letter, parent pid) for the daemon's children, from /proc.
 std::map<pid_t, std::pair<char, pid_t>> children_of(pid_t daemon) {
   std::map<pid_t, std::pair<char, pid_t>> out;
-  std::string list = read_file("/proc/" + std::to_string(daemon) + "/task/" + std::to_string(daemon) + "/children");
+  std::string list = read_file("/proc/" + std::to_string(daemon) + "/task/" +
+                               std::to_string(daemon) + "/children");
   std::istringstream in(list);
   pid_t pid;
   while (in >> pid) {
@@ -35,10 +36,13 @@ TEST(Accuracy, RandomKillNineTwoHundredTimes) {
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
   std::mt19937 random(12345);
-  auto statuses = [&] { return client.call("programs.status").at("result").at("processes").as_array(); };
+  auto statuses = [&] {
+    return client.call("programs.status").at("result").at("processes").as_array();
+  };
   ASSERT_TRUE(wait_until([&] {
     auto all = statuses();
-    return std::all_of(all.begin(), all.end(), [](const json::value& p) { return p.at("state").as_string() == "RUNNING"; });
+    return std::all_of(all.begin(), all.end(),
+                       [](const json::value& p) { return p.at("state").as_string() == "RUNNING"; });
   }));
   for (int round = 0; round < 200; ++round) {
     std::string name = "victim:victim_0" + std::to_string(random() % 4);
@@ -49,7 +53,8 @@ TEST(Accuracy, RandomKillNineTwoHundredTimes) {
     ASSERT_TRUE(wait_until([&] {
       auto pid = pid_of(client, name);
       return pid > 0 && pid != victim && state_of(client, name) == "RUNNING";
-    })) << "round " << round;
+    })) << "round "
+        << round;
     // Every pid it reports is alive and its child; every child is one it reports; no zombies.
     auto kids = children_of(daemon.pid());
     std::set<std::int64_t> reported;

@@ -2,8 +2,8 @@
 // shutdown, and the rules for who owns the socket path.
 #include "tests/support/daemon_harness.h"
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
 
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -36,7 +36,7 @@ TEST(Daemon, VersionAndHealthRoundTrip) {
 TEST(Daemon, SocketIsPrivate) {
   Daemon daemon;
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(daemon.socket_path().c_str(), &st), 0);
   EXPECT_TRUE(S_ISSOCK(st.st_mode));
   EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -45,7 +45,7 @@ TEST(Daemon, SocketIsPrivate) {
 TEST(Daemon, SocketModeIsConfigurable) {
   Daemon daemon({.config = "[daemon]\nsocket_mode = \"0660\"\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
-  struct stat st{};
+  struct stat st {};
   ASSERT_EQ(::stat(daemon.socket_path().c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0660u);
 }

@@ -2,8 +2,8 @@
 // output caps, binary output, stdin, streaming order and offsets, disconnects, idempotency.
 #include "tests/support/supervision_helpers.h"
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
 
 #include <signal.h>
 
@@ -21,15 +21,18 @@ class Exec : public ::testing::Test {
   }
   json::value run(json::object params) {
     auto reply = client->call("exec.run", std::move(params), 30000);
-    EXPECT_TRUE(reply.is_object() && reply.as_object().contains("result")) << json::serialize(reply);
-    return reply.is_object() && reply.as_object().contains("result") ? reply.at("result") : json::value(nullptr);
+    EXPECT_TRUE(reply.is_object() && reply.as_object().contains("result"))
+        << json::serialize(reply);
+    return reply.is_object() && reply.as_object().contains("result") ? reply.at("result")
+                                                                     : json::value(nullptr);
   }
   Daemon daemon{{.config = "[exec]\nmax_concurrent = 8\n"}};
   std::unique_ptr<RpcTestClient> client;
 };
 
 bool any_process_with(const std::string& needle) {
-  auto out = run_process({"/bin/sh", "-c", "ps -eo args | grep -F -- '" + needle + "' | grep -v grep || true"});
+  auto out = run_process(
+      {"/bin/sh", "-c", "ps -eo args | grep -F -- '" + needle + "' | grep -v grep || true"});
   return !out.out.empty();
 }
 
@@ -62,7 +65,8 @@ TEST_F(Exec, KilledBySignal) {
 
 TEST_F(Exec, TimeoutKillsTheWholeGroupAndKeepsOutput) {
   std::string marker = "sleep 100.5";  // unique argv to find leftovers
-  auto r = run({{"cmd", {"sh", "-c", "echo started; " + marker + " & " + marker}}, {"timeout_ms", 300}});
+  auto r =
+      run({{"cmd", {"sh", "-c", "echo started; " + marker + " & " + marker}}, {"timeout_ms", 300}});
   EXPECT_EQ(r.at("reason").as_string(), "timeout");
   EXPECT_TRUE(r.at("timed_out").as_bool());
   EXPECT_EQ(r.at("stdout").as_string(), "started\n");
@@ -71,7 +75,9 @@ TEST_F(Exec, TimeoutKillsTheWholeGroupAndKeepsOutput) {
 }
 
 TEST_F(Exec, TimeoutEscalatesToSigkill) {
-  auto r = run({{"cmd", {fake_child_binary(), "--ignore", "TERM", "--wait"}}, {"timeout_ms", 100}, {"kill_grace_ms", 200}});
+  auto r = run({{"cmd", {fake_child_binary(), "--ignore", "TERM", "--wait"}},
+                {"timeout_ms", 100},
+                {"kill_grace_ms", 200}});
   EXPECT_EQ(r.at("reason").as_string(), "timeout");
   EXPECT_EQ(r.at("signal").as_int64(), SIGKILL);
 }
@@ -109,7 +115,8 @@ TEST_F(Exec, StdinTextAndBase64) {
 TEST_F(Exec, SpawnFailureIsAResult) {
   auto r = run({{"cmd", {"/nonexistent/tool"}}});
   EXPECT_EQ(r.at("reason").as_string(), "spawn_failed");
-  EXPECT_EQ(r.at("error").as_string(), "cannot execute '/nonexistent/tool': No such file or directory");
+  EXPECT_EQ(r.at("error").as_string(),
+            "cannot execute '/nonexistent/tool': No such file or directory");
 }
 
 TEST_F(Exec, BadParamsAreRejected) {
@@ -127,8 +134,12 @@ TEST_F(Exec, BadParamsAreRejected) {
 
 TEST_F(Exec, StreamingSendsOrderedChunksBeforeTheResult) {
   ASSERT_TRUE(client->send_line(json::serialize(json::object{
-      {"jsonrpc", "2.0"}, {"id", 99}, {"method", "exec.run"},
-      {"params", {{"cmd", {"sh", "-c", "echo one; sleep 0.05; echo two >&2; sleep 0.05; echo three"}}, {"stream", true}}}})));
+      {"jsonrpc", "2.0"},
+      {"id", 99},
+      {"method", "exec.run"},
+      {"params",
+       {{"cmd", {"sh", "-c", "echo one; sleep 0.05; echo two >&2; sleep 0.05; echo three"}},
+        {"stream", true}}}})));
   std::map<std::string, std::string> streamed;
   std::map<std::string, std::int64_t> next_offset;
   json::value result;
@@ -157,10 +168,12 @@ TEST_F(Exec, ClientDisconnectKillsItsExec) {
   std::string marker = "sleep 100.75";
   {
     RpcTestClient doomed(daemon.socket_path());
-    ASSERT_TRUE(doomed.send_line(R"({"jsonrpc":"2.0","id":1,"method":"exec.run","params":{"cmd":["sh","-c","sleep 100.75"]}})"));
+    ASSERT_TRUE(doomed.send_line(
+        R"({"jsonrpc":"2.0","id":1,"method":"exec.run","params":{"cmd":["sh","-c","sleep 100.75"]}})"));
     ASSERT_TRUE(wait_until([&] { return any_process_with(marker); }));
   }  // connection closed
-  EXPECT_TRUE(wait_until([&] { return !any_process_with(marker); })) << "the exec outlived its client";
+  EXPECT_TRUE(wait_until([&] { return !any_process_with(marker); }))
+      << "the exec outlived its client";
   EXPECT_NE(daemon.log().find("cancelling 1 exec"), std::string::npos);
 }
 
@@ -168,11 +181,14 @@ TEST_F(Exec, RequestKeyRunsOnceAcrossADroppedConnection) {
   TempDir dir;
   std::string counter = dir.file("runs");
   std::string started = dir.file("started");
-  json::object params{{"cmd", {"sh", "-c", "touch " + started + "; sleep 0.2; echo x >> " + counter + "; echo ran"}},
-                      {"request_key", "step-42"}};
+  json::object params{
+      {"cmd",
+       {"sh", "-c", "touch " + started + "; sleep 0.2; echo x >> " + counter + "; echo ran"}},
+      {"request_key", "step-42"}};
   {
     RpcTestClient first(daemon.socket_path());
-    ASSERT_TRUE(first.send_line(json::serialize(json::object{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "exec.run"}, {"params", params}})));
+    ASSERT_TRUE(first.send_line(json::serialize(
+        json::object{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "exec.run"}, {"params", params}})));
     ASSERT_TRUE(wait_until([&] { return path_exists(started); }));
   }  // dropped before the answer; a keyed exec keeps running
   auto retried = run(params);
@@ -192,7 +208,8 @@ TEST_F(Exec, ConcurrencyCapAnswersLimitExceeded) {
   std::vector<std::unique_ptr<RpcTestClient>> busy;
   for (int i = 0; i < 8; ++i) {
     busy.push_back(std::make_unique<RpcTestClient>(daemon.socket_path()));
-    ASSERT_TRUE(busy.back()->send_line(R"({"jsonrpc":"2.0","id":1,"method":"exec.run","params":{"cmd":["sleep","5.125"]}})"));
+    ASSERT_TRUE(busy.back()->send_line(
+        R"({"jsonrpc":"2.0","id":1,"method":"exec.run","params":{"cmd":["sleep","5.125"]}})"));
   }
   ASSERT_TRUE(wait_until([&] {
     return run_process({"/bin/sh", "-c", "pgrep -c -f '^sleep 5.125$'"}).out == "8\n";
@@ -203,11 +220,15 @@ TEST_F(Exec, ConcurrencyCapAnswersLimitExceeded) {
 
 TEST_F(Exec, ManyAtOnce) {
   std::vector<std::unique_ptr<RpcTestClient>> clients;
-  for (int i = 0; i < 8; ++i) clients.push_back(std::make_unique<RpcTestClient>(daemon.socket_path()));
+  for (int i = 0; i < 8; ++i)
+    clients.push_back(std::make_unique<RpcTestClient>(daemon.socket_path()));
   for (int round = 0; round < 5; ++round) {
     for (int i = 0; i < 8; ++i) {
-      ASSERT_TRUE(clients[i]->send_line(json::serialize(json::object{
-          {"jsonrpc", "2.0"}, {"id", i}, {"method", "exec.run"}, {"params", {{"cmd", {"echo", std::to_string(i)}}}}})));
+      ASSERT_TRUE(clients[i]->send_line(
+          json::serialize(json::object{{"jsonrpc", "2.0"},
+                                       {"id", i},
+                                       {"method", "exec.run"},
+                                       {"params", {{"cmd", {"echo", std::to_string(i)}}}}})));
     }
     for (int i = 0; i < 8; ++i) {
       auto reply = parse_json(*clients[i]->read_line(10000));

@@ -3,8 +3,8 @@
 // nothing.
 #include "tests/support/supervision_helpers.h"
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
 
 #include <signal.h>
 
@@ -12,21 +12,23 @@ namespace taskd::test {
 namespace {
 namespace json = boost::json;
 
-std::string program(const std::string& name, std::initializer_list<std::string> args, int numprocs = 1) {
-  return "[programs." + name + "]\n" + fake_cmd(args) + "starttime = 0\nnumprocs = " +
-         std::to_string(numprocs) + "\n";
+std::string program(const std::string& name, std::initializer_list<std::string> args,
+                    int numprocs = 1) {
+  return "[programs." + name + "]\n" + fake_cmd(args) +
+         "starttime = 0\nnumprocs = " + std::to_string(numprocs) + "\n";
 }
 
 void rewrite_config(const Daemon& daemon, const std::string& programs) {
-  write_file(daemon.config_path(), "[daemon]\nsocket = \"" + daemon.socket_path() + "\"\ndata_dir = \"" +
-                                       daemon.data_dir() + "\"\n" + programs);
+  write_file(daemon.config_path(), "[daemon]\nsocket = \"" + daemon.socket_path() +
+                                       "\"\ndata_dir = \"" + daemon.data_dir() + "\"\n" + programs);
 }
 
 std::map<std::string, std::int64_t> running_pids(RpcTestClient& client) {
   std::map<std::string, std::int64_t> pids;
   auto reply = client.call("programs.status");
   for (const auto& p : reply.at("result").at("processes").as_array()) {
-    if (p.at("state").as_string() == "RUNNING") pids[std::string(p.at("name").as_string())] = p.at("pid").as_int64();
+    if (p.at("state").as_string() == "RUNNING")
+      pids[std::string(p.at("name").as_string())] = p.at("pid").as_int64();
   }
   return pids;
 }
@@ -44,7 +46,8 @@ class Reload : public ::testing::Test {
                            program("gone", {"--wait"}) + program("w", {"--wait"}, 2)}};
   std::unique_ptr<RpcTestClient> connection;
   std::map<std::string, std::int64_t> before;
-  const std::string next = program("keep", {"--wait"}) + program("change", {"--sleep", "1", "--wait"}) +
+  const std::string next = program("keep", {"--wait"}) +
+                           program("change", {"--sleep", "1", "--wait"}) +
                            program("fresh", {"--wait"}) + program("w", {"--wait"}, 3);
 };
 
@@ -53,7 +56,8 @@ TEST_F(Reload, SighupAppliesTheDiff) {
   ASSERT_EQ(::kill(daemon.pid(), SIGHUP), 0);
   ASSERT_TRUE(wait_until([&] {
     auto now = running_pids(*connection);
-    return now.contains("fresh") && now.contains("w:w_02") && now.contains("change") && !now.contains("gone");
+    return now.contains("fresh") && now.contains("w:w_02") && now.contains("change") &&
+           !now.contains("gone");
   }));
   auto after = running_pids(*connection);
   EXPECT_EQ(after.at("keep"), before.at("keep"));
@@ -72,9 +76,10 @@ TEST_F(Reload, RereadShowsTheDiffWithoutApplyingIt) {
   rewrite_config(daemon, next);
   auto reply = connection->call("daemon.reload", {{"dry_run", true}});
   ASSERT_TRUE(reply.as_object().contains("result")) << json::serialize(reply);
-  EXPECT_EQ(json::serialize(reply.at("result")),
-            R"({"applied":false,"added":["fresh","w:w_02"],"changed":["change"],"removed":["gone"],)"
-            R"("unchanged":["keep","w:w_00","w:w_01"]})");
+  EXPECT_EQ(
+      json::serialize(reply.at("result")),
+      R"({"applied":false,"added":["fresh","w:w_02"],"changed":["change"],"removed":["gone"],)"
+      R"("unchanged":["keep","w:w_00","w:w_01"]})");
   EXPECT_FALSE(reply.at("result").at("applied").as_bool());
   EXPECT_EQ(reply.at("result").at("removed").as_array().size(), 1u);
   EXPECT_EQ(running_pids(*connection), before);
@@ -82,7 +87,8 @@ TEST_F(Reload, RereadShowsTheDiffWithoutApplyingIt) {
   EXPECT_EQ(text.out, "gone: disappeared\nchange: changed\nfresh: available\nw:w_02: available\n");
   auto applied = daemon.taskctl({"update"});
   EXPECT_EQ(applied.exit_code, 0) << applied.err;
-  EXPECT_EQ(applied.out, "gone: removed\nchange: updated (restarted)\nfresh: added\nw:w_02: added\n");
+  EXPECT_EQ(applied.out,
+            "gone: removed\nchange: updated (restarted)\nfresh: added\nw:w_02: added\n");
   EXPECT_EQ(daemon.taskctl({"reread"}).out, "No config updates to processes\n");
 }
 
@@ -95,7 +101,8 @@ TEST_F(Reload, InvalidConfigChangesNothing) {
   EXPECT_NE(message.find(daemon.config_path() + ":"), std::string::npos) << message;
   EXPECT_NE(message.find("programs.broken.numprocs"), std::string::npos) << message;
   ASSERT_EQ(::kill(daemon.pid(), SIGHUP), 0);  // the same through SIGHUP: logged, ignored
-  EXPECT_TRUE(wait_until([&] { return daemon.log().find("reload rejected") != std::string::npos; }));
+  EXPECT_TRUE(
+      wait_until([&] { return daemon.log().find("reload rejected") != std::string::npos; }));
   EXPECT_EQ(running_pids(*connection), before);
   auto text = daemon.taskctl({"reload"});
   EXPECT_EQ(text.exit_code, 1);

@@ -3,9 +3,9 @@
 // safety of session.json, and isolation between sessions.
 #include "tests/support/supervision_helpers.h"
 
+#include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <gtest/gtest.h>
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -30,7 +30,9 @@ class Sessions : public ::testing::Test {
     client = std::make_unique<RpcTestClient>(daemon->socket_path());
     client->call("events.subscribe", {{"topics", {"session"}}});
   }
-  json::value call(const std::string& method, json::value params = nullptr) { return client->call(method, std::move(params), 20000); }
+  json::value call(const std::string& method, json::value params = nullptr) {
+    return client->call(method, std::move(params), 20000);
+  }
   json::value result(const std::string& method, json::value params = nullptr) {
     auto reply = call(method, std::move(params));
     EXPECT_TRUE(reply.as_object().contains("result")) << method << ": " << json::serialize(reply);
@@ -42,7 +44,8 @@ class Sessions : public ::testing::Test {
       auto next = client->next_event(10000);
       if (!next) break;
       const auto& p = next->at("params");
-      if (p.at("type").as_string() == type && (id.empty() || p.at("id").as_string() == id)) return p;
+      if (p.at("type").as_string() == type && (id.empty() || p.at("id").as_string() == id))
+        return p;
     }
     ADD_FAILURE() << "no " << type << " event";
     return nullptr;
@@ -63,7 +66,8 @@ class Sessions : public ::testing::Test {
         return output;
       }
       const auto& p = next->at("params");
-      if (p.at("type").as_string() == "agent_output") output += std::string(p.at("chunk").as_string());
+      if (p.at("type").as_string() == "agent_output")
+        output += std::string(p.at("chunk").as_string());
       if (p.at("type").as_string() == "agent_end") return output;
     }
   }
@@ -74,14 +78,18 @@ class Sessions : public ::testing::Test {
     }
     return nullptr;
   }
-  std::string session_file(const std::string& id) { return daemon->data_dir() + "/sessions/" + id + "/session.json"; }
+  std::string session_file(const std::string& id) {
+    return daemon->data_dir() + "/sessions/" + id + "/session.json";
+  }
 
-  std::unique_ptr<Daemon> daemon = std::make_unique<Daemon>(DaemonOptions{.config = sessions_config()});
+  std::unique_ptr<Daemon> daemon =
+      std::make_unique<Daemon>(DaemonOptions{.config = sessions_config()});
   std::unique_ptr<RpcTestClient> client;
 };
 
 TEST_F(Sessions, OpenPromptOutputEndAndSessionJson) {
-  auto opened = result("session.open", {{"id", "alpha"}, {"model", "m1"}, {"thinking_level", "high"}});
+  auto opened =
+      result("session.open", {{"id", "alpha"}, {"model", "m1"}, {"thinking_level", "high"}});
   EXPECT_EQ(opened.at("mode").as_string(), "created");
   EXPECT_EQ(opened.at("state").as_string(), "ready");
   switch_to("alpha");
@@ -98,7 +106,8 @@ TEST_F(Sessions, OpenPromptOutputEndAndSessionJson) {
 
 TEST_F(Sessions, WarmSwitchingKeepsTheSamePids) {
   std::map<std::string, std::int64_t> pids;
-  for (std::string id : {"a", "b", "c"}) pids[id] = result("session.open", {{"id", id}}).at("pid").as_int64();
+  for (std::string id : {"a", "b", "c"})
+    pids[id] = result("session.open", {{"id", id}}).at("pid").as_int64();
   for (std::string id : {"a", "b", "c", "a", "c", "b"}) {
     switch_to(id);
     EXPECT_EQ(state_of(id).at("state").as_string(), "active");
@@ -123,9 +132,12 @@ TEST_F(Sessions, RequestsOutsideTheirStatesAreRefused) {
   EXPECT_EQ(wrong.at("error").at("data").at("state").as_string(), "ready");
   auto reopen = call("session.open", {{"id", "a"}});
   EXPECT_EQ(reopen.at("error").at("data").at("state").as_string(), "active");
-  EXPECT_NE(std::string(reopen.at("error").at("message").as_string()).find("is active"), std::string::npos);
-  EXPECT_EQ(call("session.switch", {{"id", "nope"}}).at("error").at("data").at("state").as_string(), "missing");
-  EXPECT_EQ(call("session.stop", {{"id", "nope"}}).at("error").at("data").at("code").as_string(), "BAD_STATE");
+  EXPECT_NE(std::string(reopen.at("error").at("message").as_string()).find("is active"),
+            std::string::npos);
+  EXPECT_EQ(call("session.switch", {{"id", "nope"}}).at("error").at("data").at("state").as_string(),
+            "missing");
+  EXPECT_EQ(call("session.stop", {{"id", "nope"}}).at("error").at("data").at("code").as_string(),
+            "BAD_STATE");
   EXPECT_EQ(call("session.open", {{"id", "../etc"}}).at("error").at("code").as_int64(), -32602);
 }
 
@@ -194,8 +206,9 @@ TEST_F(Sessions, IsolationBetweenSessions) {
   std::string recalled = prompt("recall");
   EXPECT_EQ(recalled.find("secret of a"), std::string::npos) << recalled;
   std::string who = prompt("whoami");
-  EXPECT_NE(who.find("task b in " + daemon->data_dir() + "/sessions/b/work"), std::string::npos) << who;
-  struct stat st{};
+  EXPECT_NE(who.find("task b in " + daemon->data_dir() + "/sessions/b/work"), std::string::npos)
+      << who;
+  struct stat st {};
   ASSERT_EQ(::stat((daemon->data_dir() + "/sessions/a").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   EXPECT_EQ(read_file(session_file("b")).find("secret of a"), std::string::npos);
@@ -206,7 +219,9 @@ TEST_F(Sessions, IsolationBetweenSessions) {
 
 class SessionsWarmCap : public Sessions {
  protected:
-  SessionsWarmCap() { daemon = std::make_unique<Daemon>(DaemonOptions{.config = sessions_config("max_warm = 2\n")}); }
+  SessionsWarmCap() {
+    daemon = std::make_unique<Daemon>(DaemonOptions{.config = sessions_config("max_warm = 2\n")});
+  }
 };
 
 TEST_F(SessionsWarmCap, ThirdWarmSessionReapsTheLeastRecentlyUsedIdleOne) {
@@ -227,7 +242,8 @@ TEST_F(SessionsWarmCap, ThirdWarmSessionReapsTheLeastRecentlyUsedIdleOne) {
 class SessionsSlowAgent : public Sessions {
  protected:
   SessionsSlowAgent() {
-    daemon = std::make_unique<Daemon>(DaemonOptions{.config = sessions_config("switch_timeout = 0.3\n")});
+    daemon = std::make_unique<Daemon>(
+        DaemonOptions{.config = sessions_config("switch_timeout = 0.3\n")});
   }
 };
 
@@ -253,7 +269,8 @@ TEST_F(SessionsSlowAgent, SwitchTimeoutLeavesAConsistentState) {
 }
 
 TEST_F(Sessions, TaskctlSessionCommands) {
-  EXPECT_TRUE(daemon->taskctl({"session", "open", "cli", "--model", "m"}).out.starts_with("cli: created (ready, pid "));
+  EXPECT_TRUE(daemon->taskctl({"session", "open", "cli", "--model", "m"})
+                  .out.starts_with("cli: created (ready, pid "));
   EXPECT_EQ(daemon->taskctl({"session", "switch", "cli"}).out, "cli: active\n");
   auto prompted = daemon->taskctl({"session", "prompt", "hello", "world"});
   EXPECT_EQ(prompted.exit_code, 0) << prompted.err;
@@ -275,13 +292,15 @@ TEST(SessionDurability, KillingTheDaemonMidWriteNeverTearsSessionJson) {
     auto opened = client.call("session.open", {{"id", "d"}});
     ASSERT_TRUE(opened.as_object().contains("result")) << json::serialize(opened);
     client.call("session.switch", {{"id", "d"}});
-    ASSERT_TRUE(wait_until([&] {
-      return client.call("session.state").at("result").at("active").is_string();
-    }));
+    ASSERT_TRUE(wait_until(
+        [&] { return client.call("session.state").at("result").at("active").is_string(); }));
     // Keep the agent writing turns (each end rewrites session.json) and kill at a random moment.
     std::string big(20000, 'x');
-    for (int i = 0; i < 30; ++i) client.send_line(json::serialize(json::object{
-        {"jsonrpc", "2.0"}, {"id", 100 + i}, {"method", "session.prompt"}, {"params", {{"message", big}}}}));
+    for (int i = 0; i < 30; ++i)
+      client.send_line(json::serialize(json::object{{"jsonrpc", "2.0"},
+                                                    {"id", 100 + i},
+                                                    {"method", "session.prompt"},
+                                                    {"params", {{"message", big}}}}));
     std::this_thread::sleep_for(std::chrono::milliseconds(random() % 20));
     auto agents = descendants_of(daemon.pid());
     daemon.stop(SIGKILL);

@@ -1,8 +1,8 @@
 // Each program field taking effect on a real child, and the state machine on real processes.
 #include "tests/support/supervision_helpers.h"
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -11,28 +11,38 @@ namespace taskd::test {
 namespace {
 namespace json = boost::json;
 
-std::string log_of(const Daemon& daemon, const std::string& file) { return read_file(daemon.dir() + "/" + file); }
+std::string log_of(const Daemon& daemon, const std::string& file) {
+  return read_file(daemon.dir() + "/" + file);
+}
 
 TEST(Supervision, EnvCwdUmaskAndOutputFile) {
   Daemon daemon({.config = "[programs.probe]\n" +
-                           fake_cmd({"--env", "ANSWER", "--env", "TASKD_PROCESS_NAME", "--cwd", "--umask", "--wait"}) +
+                           fake_cmd({"--env", "ANSWER", "--env", "TASKD_PROCESS_NAME", "--cwd",
+                                     "--umask", "--wait"}) +
                            "env = { ANSWER = 42 }\nworkingdir = \"/tmp\"\numask = \"027\"\n"
                            "stdout = \"probe.out\"\nstarttime = 0\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
-  EXPECT_TRUE(wait_until([&] { return log_of(daemon, "probe.out") == "ANSWER=42\nTASKD_PROCESS_NAME=probe\n/tmp\n027\n"; }))
-      << log_of(daemon, "probe.out");
+  EXPECT_TRUE(wait_until([&] {
+    return log_of(daemon, "probe.out") == "ANSWER=42\nTASKD_PROCESS_NAME=probe\n/tmp\n027\n";
+  })) << log_of(daemon, "probe.out");
 }
 
 TEST(Supervision, DiscardMergeAndSeparateStderr) {
-  Daemon daemon({.config = "[programs.merged]\n" + fake_cmd({"--out", "o1", "--err", "e1", "--wait"}) +
+  Daemon daemon({.config = "[programs.merged]\n" +
+                           fake_cmd({"--out", "o1", "--err", "e1", "--wait"}) +
                            "stdout = \"merged.out\"\nstderr = \"stdout\"\nstarttime = 0\n"
-                           "[programs.split]\n" + fake_cmd({"--out", "o2", "--err", "e2", "--wait"}) +
+                           "[programs.split]\n" +
+                           fake_cmd({"--out", "o2", "--err", "e2", "--wait"}) +
                            "stdout = \"split.out\"\nstderr = \"split.err\"\nstarttime = 0\n"
-                           "[programs.quiet]\n" + fake_cmd({"--out", "o3", "--err", "e3", "--wait"}) +
+                           "[programs.quiet]\n" +
+                           fake_cmd({"--out", "o3", "--err", "e3", "--wait"}) +
                            "stdout = \"discard\"\nstderr = \"discard\"\nstarttime = 0\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
-  EXPECT_TRUE(wait_until([&] { return log_of(daemon, "merged.out") == "o1\ne1\n"; })) << log_of(daemon, "merged.out");
-  EXPECT_TRUE(wait_until([&] { return log_of(daemon, "split.out") == "o2\n" && log_of(daemon, "split.err") == "e2\n"; }));
+  EXPECT_TRUE(wait_until([&] { return log_of(daemon, "merged.out") == "o1\ne1\n"; }))
+      << log_of(daemon, "merged.out");
+  EXPECT_TRUE(wait_until([&] {
+    return log_of(daemon, "split.out") == "o2\n" && log_of(daemon, "split.err") == "e2\n";
+  }));
   RpcTestClient client(daemon.socket_path());
   ASSERT_TRUE(wait_for_state(client, "quiet", "RUNNING"));
   EXPECT_FALSE(path_exists(daemon.data_dir() + "/logs/quiet.stdout.log"));
@@ -40,7 +50,8 @@ TEST(Supervision, DiscardMergeAndSeparateStderr) {
 }
 
 TEST(Supervision, NumprocsEightGivesEightLivePids) {
-  Daemon daemon({.config = "[programs.w]\n" + fake_cmd({"--wait"}) + "numprocs = 8\nstarttime = 0\n"});
+  Daemon daemon(
+      {.config = "[programs.w]\n" + fake_cmd({"--wait"}) + "numprocs = 8\nstarttime = 0\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
   std::set<std::int64_t> pids;
@@ -68,12 +79,14 @@ TEST(Supervision, UserDropWhenRoot) {
 TEST(Supervision, UnknownUserIsAConfigError) {
   Daemon daemon({.config = "[programs.x]\ncmd = \"/bin/true\"\nuser = \"no-such-user-xyz\"\n"});
   EXPECT_FALSE(daemon.start());
-  EXPECT_NE(daemon.startup_error().find("taskd.toml:4: programs.x.user: no such user"), std::string::npos)
+  EXPECT_NE(daemon.startup_error().find("taskd.toml:4: programs.x.user: no such user"),
+            std::string::npos)
       << daemon.startup_error();
 }
 
 TEST(Supervision, CleanRunGoesStartingThenRunning) {
-  Daemon daemon({.config = "[programs.ok]\n" + fake_cmd({"--wait"}) + "starttime = 0.3\nautostart = false\n"});
+  Daemon daemon({.config = "[programs.ok]\n" + fake_cmd({"--wait"}) +
+                           "starttime = 0.3\nautostart = false\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient watcher(daemon.socket_path());
   watcher.call("events.subscribe", {{"topics", {"process"}}});
@@ -92,23 +105,28 @@ TEST(Supervision, CleanRunGoesStartingThenRunning) {
 }
 
 TEST(Supervision, EarlyExitsBackoffThenFatal) {
-  Daemon daemon({.config = "[programs.crash]\n" + fake_cmd({"--exit", "1"}) + "startretries = 2\nstarttime = 5\n"});
+  Daemon daemon({.config = "[programs.crash]\n" + fake_cmd({"--exit", "1"}) +
+                           "startretries = 2\nstarttime = 5\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
   // Backoff 1 s then 2 s: FATAL after about three seconds, with three spawns.
   ASSERT_TRUE(wait_for_state(client, "crash", "FATAL", std::chrono::seconds(10)));
   auto status = process_status(client, "crash");
-  EXPECT_EQ(status.at("description").as_string(), "Exited too quickly (process log may have details)");
+  EXPECT_EQ(status.at("description").as_string(),
+            "Exited too quickly (process log may have details)");
   EXPECT_EQ(status.at("backoff").as_int64(), 3);
   auto log = daemon.log();
   std::size_t spawns = 0;
-  for (std::size_t at = log.find("spawned: 'crash'"); at != std::string::npos; at = log.find("spawned: 'crash'", at + 1)) ++spawns;
+  for (std::size_t at = log.find("spawned: 'crash'"); at != std::string::npos;
+       at = log.find("spawned: 'crash'", at + 1))
+    ++spawns;
   EXPECT_EQ(spawns, 3u);
   EXPECT_NE(log.find("gave up: crash entered FATAL state"), std::string::npos);
 }
 
 TEST(Supervision, MissingBinaryEndsFatalWithMessage) {
-  Daemon daemon({.config = "[programs.ghost]\ncmd = \"/nonexistent/ghost --flag\"\nstartretries = 0\n"});
+  Daemon daemon(
+      {.config = "[programs.ghost]\ncmd = \"/nonexistent/ghost --flag\"\nstartretries = 0\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
   ASSERT_TRUE(wait_for_state(client, "ghost", "FATAL"));
@@ -116,15 +134,19 @@ TEST(Supervision, MissingBinaryEndsFatalWithMessage) {
             "cannot execute '/nonexistent/ghost': No such file or directory");
   auto start = daemon.taskctl({"start", "ghost"});
   EXPECT_EQ(start.exit_code, 1);
-  EXPECT_EQ(start.out, "ghost: ERROR (spawn error: cannot execute '/nonexistent/ghost': No such file or directory)\n");
+  EXPECT_EQ(start.out,
+            "ghost: ERROR (spawn error: cannot execute '/nonexistent/ghost': No such file or "
+            "directory)\n");
 }
 
 TEST(Supervision, AutorestartUnexpectedVersusExitcodes) {
   Daemon daemon({.config = "[programs.expected]\n" + fake_cmd({"--sleep", "100", "--exit", "2"}) +
                            "exitcodes = [0, 2]\nstarttime = 0\n"
-                           "[programs.unexpected]\n" + fake_cmd({"--sleep", "100", "--exit", "3"}) +
+                           "[programs.unexpected]\n" +
+                           fake_cmd({"--sleep", "100", "--exit", "3"}) +
                            "exitcodes = [0, 2]\nstarttime = 0\nstdout = \"u.out\"\n"
-                           "[programs.never]\n" + fake_cmd({"--sleep", "100", "--exit", "3"}) +
+                           "[programs.never]\n" +
+                           fake_cmd({"--sleep", "100", "--exit", "3"}) +
                            "autorestart = \"never\"\nstarttime = 0\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
@@ -141,8 +163,10 @@ TEST(Supervision, AutorestartUnexpectedVersusExitcodes) {
 }
 
 TEST(Supervision, CustomStopSignalIsObservedByTheChild) {
-  Daemon daemon({.config = "[programs.trap]\n" + fake_cmd({"--trap", "USR1", "--ignore", "TERM", "--out", "ready", "--wait"}) +
-                           "stopsignal = \"USR1\"\nstarttime = 0\nstdout = \"trap.out\"\n"});
+  Daemon daemon(
+      {.config = "[programs.trap]\n" +
+                 fake_cmd({"--trap", "USR1", "--ignore", "TERM", "--out", "ready", "--wait"}) +
+                 "stopsignal = \"USR1\"\nstarttime = 0\nstdout = \"trap.out\"\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
   ASSERT_TRUE(wait_until([&] { return log_of(daemon, "trap.out") == "ready\n"; }));  // handlers set
@@ -154,7 +178,8 @@ TEST(Supervision, CustomStopSignalIsObservedByTheChild) {
 }
 
 TEST(Supervision, ChildIgnoringTermIsKilledAfterStoptime) {
-  Daemon daemon({.config = "[programs.stubborn]\n" + fake_cmd({"--ignore", "TERM", "--out", "ready", "--wait"}) +
+  Daemon daemon({.config = "[programs.stubborn]\n" +
+                           fake_cmd({"--ignore", "TERM", "--out", "ready", "--wait"}) +
                            "stoptime = 0.3\nstarttime = 0\nstdout = \"s.out\"\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
@@ -190,12 +215,14 @@ TEST(Supervision, DoubleForkedOrphanIsReaped) {
 }
 
 TEST(Supervision, SignalAndTail) {
-  Daemon daemon({.config = "[programs.t]\n" + fake_cmd({"--trap", "HUP", "--out", "line one", "--wait"}) +
+  Daemon daemon({.config = "[programs.t]\n" +
+                           fake_cmd({"--trap", "HUP", "--out", "line one", "--wait"}) +
                            "starttime = 0\nautorestart = \"never\"\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
   ASSERT_TRUE(wait_until([&] {
-    return client.call("programs.tail", {{"name", "t"}}).at("result").at("data").as_string() == "line one\n";
+    return client.call("programs.tail", {{"name", "t"}}).at("result").at("data").as_string() ==
+           "line one\n";
   }));
   auto sent = daemon.taskctl({"signal", "HUP", "t"});
   EXPECT_EQ(sent.out, "t: signalled\n");
@@ -204,25 +231,37 @@ TEST(Supervision, SignalAndTail) {
   EXPECT_EQ(tail.at("result").at("data").as_string(), "line one\ntrapped 1\n");
   auto text = daemon.taskctl({"tail", "t"});
   EXPECT_EQ(text.out, "line one\ntrapped 1\n");
-  EXPECT_EQ(client.call("programs.tail", {{"name", "t"}, {"stream", "stdin"}}).at("error").at("code").as_int64(), -32602);
-  EXPECT_EQ(client.call("programs.tail", {{"name", "nope"}}).at("error").at("data").at("code").as_string(), "NOT_FOUND");
+  EXPECT_EQ(client.call("programs.tail", {{"name", "t"}, {"stream", "stdin"}})
+                .at("error")
+                .at("code")
+                .as_int64(),
+            -32602);
+  EXPECT_EQ(client.call("programs.tail", {{"name", "nope"}})
+                .at("error")
+                .at("data")
+                .at("code")
+                .as_string(),
+            "NOT_FOUND");
 }
 
 TEST(Supervision, OutputFloodDoesNotStarveRpcAndIsNotLost) {
   constexpr long long kBytes = 64LL * 1024 * 1024;
-  Daemon daemon({.config = "[programs.flood]\n" + fake_cmd({"--spew", std::to_string(kBytes), "--wait"}) +
+  Daemon daemon({.config = "[programs.flood]\n" +
+                           fake_cmd({"--spew", std::to_string(kBytes), "--wait"}) +
                            "starttime = 0\nstdout_maxbytes = 0\nstdout = \"flood.out\"\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
   int answered = 0;
   auto worst = std::chrono::nanoseconds(0);
-  while (static_cast<long long>(file_size(daemon.dir() + "/flood.out")) < kBytes && answered < 100000) {
+  while (static_cast<long long>(file_size(daemon.dir() + "/flood.out")) < kBytes &&
+         answered < 100000) {
     auto start = std::chrono::steady_clock::now();
     ASSERT_TRUE(client.call("daemon.health").as_object().contains("result"));
     worst = std::max(worst, std::chrono::steady_clock::now() - start);
     ++answered;
   }
-  EXPECT_TRUE(wait_until([&] { return static_cast<long long>(file_size(daemon.dir() + "/flood.out")) == kBytes; }));
+  EXPECT_TRUE(wait_until(
+      [&] { return static_cast<long long>(file_size(daemon.dir() + "/flood.out")) == kBytes; }));
   EXPECT_LT(worst, std::chrono::milliseconds(200)) << "an RPC waited behind the flood";
 }
 

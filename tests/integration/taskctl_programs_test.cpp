@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include <signal.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,15 +21,17 @@ class Taskctl : public ::testing::Test {
     connection = std::make_unique<RpcTestClient>(daemon.socket_path());
     ASSERT_TRUE(wait_for_state(*connection, "web", "RUNNING"));
   }
-  Daemon daemon{{.config = "[programs.web]\n" + fake_cmd({"--out", "hello", "--wait"}) + "starttime = 0\n" +
-                           "[programs.idle]\n" + fake_cmd({"--wait"}) + "autostart = false\nstarttime = 0\n"}};
+  Daemon daemon{{.config = "[programs.web]\n" + fake_cmd({"--out", "hello", "--wait"}) +
+                           "starttime = 0\n" + "[programs.idle]\n" + fake_cmd({"--wait"}) +
+                           "autostart = false\nstarttime = 0\n"}};
   std::unique_ptr<RpcTestClient> connection;
 };
 
 TEST_F(Taskctl, StatusLayoutAndExitCodes) {
   auto all = daemon.taskctl({"status"});
   EXPECT_EQ(all.exit_code, 3);  // idle is not running
-  std::regex layout(R"(idle {29}STOPPED   Not started\nweb {30}RUNNING   pid \d+, uptime 0:00:0\d\n)");
+  std::regex layout(
+      R"(idle {29}STOPPED   Not started\nweb {30}RUNNING   pid \d+, uptime 0:00:0\d\n)");
   EXPECT_TRUE(std::regex_match(all.out, layout)) << all.out;
   EXPECT_EQ(daemon.taskctl({"status", "web"}).exit_code, 0);
   auto unknown = daemon.taskctl({"status", "web", "nope"});
@@ -93,13 +95,14 @@ TEST_F(Taskctl, TailFollowStopsOnCtrlC) {
   if (pid == 0) {
     int fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 1);
-    ::execl(taskctl_binary().c_str(), taskctl_binary().c_str(), "-s", daemon.socket_path().c_str(), "tail",
-            "-f", "web", static_cast<char*>(nullptr));
+    ::execl(taskctl_binary().c_str(), taskctl_binary().c_str(), "-s", daemon.socket_path().c_str(),
+            "tail", "-f", "web", static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ASSERT_TRUE(wait_until([&] { return read_file(out_path) == "hello\n"; }));
   connection->call("programs.restart", {{"names", {"web"}}});  // writes "hello" again
-  EXPECT_TRUE(wait_until([&] { return read_file(out_path) == "hello\nhello\n"; })) << read_file(out_path);
+  EXPECT_TRUE(wait_until([&] { return read_file(out_path) == "hello\nhello\n"; }))
+      << read_file(out_path);
   ::kill(pid, SIGINT);
   int status = 0;
   ASSERT_TRUE(wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }));

@@ -2,8 +2,8 @@
 // persistence across a restart, and a thousand tasks.
 #include "tests/support/supervision_helpers.h"
 
-#include <boost/json/serialize.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/serialize.hpp>
 
 #include <signal.h>
 #include <sys/stat.h>
@@ -41,20 +41,24 @@ class Tasks : public ::testing::Test {
 };
 
 TEST_F(Tasks, EverySetupStepKind) {
-  auto r = create("steps", {{"setup",
-                             {{{"kind", "write"}, {"path", path("a/b/file.txt")}, {"content", "hello\n"}, {"mode", "0640"}},
-                              {{"kind", "write"}, {"path", path("bin.dat")}, {"content_base64", "AAEC"}},
-                              {{"kind", "mkdir"}, {"path", path("d1/d2")}, {"mode", "0700"}},
-                              {{"kind", "chmod"}, {"path", path("a/b/file.txt")}, {"mode", "0600"}},
-                              {{"kind", "chown"}, {"path", path("bin.dat")}, {"owner", "nobody:nogroup"}},
-                              {{"kind", "symlink"}, {"path", path("link")}, {"target", path("a/b/file.txt")}},
-                              {{"kind", "write"}, {"path", path("gone")}, {"content", "x"}},
-                              {{"kind", "remove"}, {"path", path("gone")}},
-                              {{"kind", "remove"}, {"path", path("never-existed")}},
-                              {{"kind", "run"}, {"command", {"sh", "-c", "echo ran > " + path("ran")}}}}}});
+  auto r = create(
+      "steps", {{"setup",
+                 {{{"kind", "write"},
+                   {"path", path("a/b/file.txt")},
+                   {"content", "hello\n"},
+                   {"mode", "0640"}},
+                  {{"kind", "write"}, {"path", path("bin.dat")}, {"content_base64", "AAEC"}},
+                  {{"kind", "mkdir"}, {"path", path("d1/d2")}, {"mode", "0700"}},
+                  {{"kind", "chmod"}, {"path", path("a/b/file.txt")}, {"mode", "0600"}},
+                  {{"kind", "chown"}, {"path", path("bin.dat")}, {"owner", "nobody:nogroup"}},
+                  {{"kind", "symlink"}, {"path", path("link")}, {"target", path("a/b/file.txt")}},
+                  {{"kind", "write"}, {"path", path("gone")}, {"content", "x"}},
+                  {{"kind", "remove"}, {"path", path("gone")}},
+                  {{"kind", "remove"}, {"path", path("never-existed")}},
+                  {{"kind", "run"}, {"command", {"sh", "-c", "echo ran > " + path("ran")}}}}}});
   EXPECT_EQ(r.at("result").as_string(), "READY") << json::serialize(r);
   EXPECT_EQ(read_file(path("a/b/file.txt")), "hello\n");
-  struct stat st{};
+  struct stat st {};
   ::stat(path("a/b/file.txt").c_str(), &st);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(read_file(path("bin.dat")), std::string("\0\1\2", 3));
@@ -78,11 +82,14 @@ TEST_F(Tasks, EachStepKindFailsCleanly) {
   std::vector<Case> cases = {
       {{{"kind", "write"}, {"path", "/proc/no/such/dir/f"}, {"content", "x"}}, "step 0 (write)"},
       {{{"kind", "mkdir"}, {"path", "/proc/version/sub"}}, "step 0 (mkdir)"},
-      {{{"kind", "chmod"}, {"path", path("missing")}, {"mode", "0644"}}, "No such file or directory"},
-      {{{"kind", "chown"}, {"path", path("missing")}, {"owner", "root"}}, "No such file or directory"},
+      {{{"kind", "chmod"}, {"path", path("missing")}, {"mode", "0644"}},
+       "No such file or directory"},
+      {{{"kind", "chown"}, {"path", path("missing")}, {"owner", "root"}},
+       "No such file or directory"},
       {{{"kind", "chown"}, {"path", "/tmp"}, {"owner", "no-such-user-xyz"}}, "no such user"},
       {{{"kind", "symlink"}, {"path", "/tmp"}, {"target", "/x"}}, "File exists"},
-      {{{"kind", "run"}, {"command", {"sh", "-c", "echo broken >&2; exit 4"}}}, "exit status 4: broken"},
+      {{{"kind", "run"}, {"command", {"sh", "-c", "echo broken >&2; exit 4"}}},
+       "exit status 4: broken"},
       {{{"kind", "run"}, {"command", {"/no/such/binary"}}}, "cannot execute"},
       {{{"kind", "run"}, {"command", {"sleep", "5"}}, {"timeout_ms", 100}}, "timed out"},
   };
@@ -112,7 +119,9 @@ TEST_F(Tasks, PathsAreValidated) {
     json::object step{{"kind", "write"}, {"path", p}, {"content", "x"}};
     json::object spec{{"setup", json::array{step}}};
     auto reply = call("tasks.create", json::object{{"id", "bad"}, {"spec", spec}});
-    return reply.as_object().contains("error") ? std::string(reply.at("error").at("message").as_string()) : "";
+    return reply.as_object().contains("error")
+               ? std::string(reply.at("error").at("message").as_string())
+               : "";
   };
   EXPECT_NE(bad("relative/path").find("must be absolute"), std::string::npos);
   EXPECT_NE(bad("/tmp/../etc/passwd").find("must not contain '..'"), std::string::npos);
@@ -128,19 +137,29 @@ TEST_F(Tasks, PathsAreValidated) {
 
 TEST_F(Tasks, NoFollowRefusesSymlinks) {
   ASSERT_EQ(::symlink("/etc", path("sneaky").c_str()), 0);
-  auto r = create("nf", {{"setup", {{{"kind", "write"}, {"path", path("sneaky/hostname-copy")}, {"content", "x"}, {"no_follow", true}}}}});
+  auto r = create("nf", {{"setup",
+                          {{{"kind", "write"},
+                            {"path", path("sneaky/hostname-copy")},
+                            {"content", "x"},
+                            {"no_follow", true}}}}});
   EXPECT_EQ(r.at("result").as_string(), "FAIL");
-  EXPECT_NE(std::string(r.at("reason").as_string()).find("symlink"), std::string::npos) << r.at("reason");
+  EXPECT_NE(std::string(r.at("reason").as_string()).find("symlink"), std::string::npos)
+      << r.at("reason");
   EXPECT_FALSE(path_exists("/etc/hostname-copy"));
   ASSERT_EQ(::symlink(path("target").c_str(), path("final-link").c_str()), 0);
-  auto final_link = create("nf2", {{"setup", {{{"kind", "write"}, {"path", path("final-link")}, {"content", "x"}, {"no_follow", true}}}}});
+  auto final_link = create("nf2", {{"setup",
+                                    {{{"kind", "write"},
+                                      {"path", path("final-link")},
+                                      {"content", "x"},
+                                      {"no_follow", true}}}}});
   EXPECT_EQ(final_link.at("result").as_string(), "FAIL");
   EXPECT_FALSE(path_exists(path("target")));
 }
 
 TEST_F(Tasks, PollGoesFromInProgressToDoneWhenTheCheckPasses) {
   std::string flag = path("solved");
-  create("rl", {{"setup", {{{"kind", "write"}, {"path", path("broken.conf")}, {"content", "port=oops\n"}}}},
+  create("rl", {{"setup",
+                 {{{"kind", "write"}, {"path", path("broken.conf")}, {"content", "port=oops\n"}}}},
                 {"check", {{"command", {"test", "-e", flag}}}}});
   EXPECT_EQ(poll("rl"), "INPROGRESS");
   EXPECT_EQ(poll("rl"), "INPROGRESS");
@@ -187,7 +206,8 @@ TEST_F(Tasks, DeleteStopsTheProcessAndIsIdempotent) {
   EXPECT_FALSE(process_alive(static_cast<pid_t>(pid)));
   EXPECT_FALSE(path_exists(daemon->data_dir() + "/tasks/svc"));
   EXPECT_FALSE(call("tasks.delete", {{"id", "svc"}}).at("result").at("deleted").as_bool());
-  EXPECT_EQ(call("tasks.get", {{"id", "svc"}}).at("error").at("data").at("code").as_string(), "NOT_FOUND");
+  EXPECT_EQ(call("tasks.get", {{"id", "svc"}}).at("error").at("data").at("code").as_string(),
+            "NOT_FOUND");
 }
 
 TEST_F(Tasks, SyncCreatesDeletesLeavesAloneAndReplaces) {
@@ -195,16 +215,28 @@ TEST_F(Tasks, SyncCreatesDeletesLeavesAloneAndReplaces) {
   create("keep", keep);
   create("drop", json::object{});
   create("change", json::object{});
-  auto pid_before = call("tasks.get", {{"id", "keep"}}).at("result").at("status").at("state").at("running").at("pid");
+  auto pid_before = call("tasks.get", {{"id", "keep"}})
+                        .at("result")
+                        .at("status")
+                        .at("state")
+                        .at("running")
+                        .at("pid");
   // Same spec with keys in another order is still the same spec.
   json::object keep_reordered{{"process", {{"command", {"sleep", "100"}}}}};
-  auto report = call("tasks.sync", {{"tasks", {{{"id", "keep"}, {"spec", keep_reordered}},
-                                               {{"id", "change"}, {"spec", {{"deadline_ms", 5000}}}},
-                                               {{"id", "new"}, {"spec", json::object{}}}}}})
+  auto report = call("tasks.sync", {{"tasks",
+                                     {{{"id", "keep"}, {"spec", keep_reordered}},
+                                      {{"id", "change"}, {"spec", {{"deadline_ms", 5000}}}},
+                                      {{"id", "new"}, {"spec", json::object{}}}}}})
                     .at("result");
-  EXPECT_EQ(json::serialize(report),
-            R"({"created":["new"],"replaced":["change"],"deleted":["drop"],"unchanged":["keep"],"failed":[]})");
-  auto pid_after = call("tasks.get", {{"id", "keep"}}).at("result").at("status").at("state").at("running").at("pid");
+  EXPECT_EQ(
+      json::serialize(report),
+      R"({"created":["new"],"replaced":["change"],"deleted":["drop"],"unchanged":["keep"],"failed":[]})");
+  auto pid_after = call("tasks.get", {{"id", "keep"}})
+                       .at("result")
+                       .at("status")
+                       .at("state")
+                       .at("running")
+                       .at("pid");
   EXPECT_EQ(pid_after, pid_before);
   EXPECT_EQ(call("tasks.list", nullptr).at("result").at("tasks").as_array().size(), 3u);
 }
@@ -220,7 +252,8 @@ TEST_F(Tasks, RestartKeepsTheListAndReportsLostProcesses) {
   auto list = call("tasks.list", nullptr).at("result").at("tasks").as_array();
   ASSERT_EQ(list.size(), 2u);
   auto runner = call("tasks.get", {{"id", "runner"}}).at("result");
-  EXPECT_EQ(runner.at("status").at("state").at("terminated").at("reason").as_string(), "daemon_restart");
+  EXPECT_EQ(runner.at("status").at("state").at("terminated").at("reason").as_string(),
+            "daemon_restart");
   EXPECT_EQ(poll("finished"), "DONE");
   EXPECT_TRUE(poll("runner").starts_with("ERROR:process daemon_restart"));
   for (pid_t orphan : orphans) ::kill(orphan, SIGKILL);  // orphaned by the crash
@@ -229,14 +262,18 @@ TEST_F(Tasks, RestartKeepsTheListAndReportsLostProcesses) {
 TEST_F(Tasks, AThousandTasksCreatedAndListed) {
   auto started = std::chrono::steady_clock::now();
   for (int i = 0; i < 1000; ++i) {
-    auto r = create("t" + std::to_string(i), {{"setup", {{{"kind", "write"}, {"path", path("f" + std::to_string(i))}, {"content", "x"}}}}});
+    auto r = create(
+        "t" + std::to_string(i),
+        {{"setup",
+          {{{"kind", "write"}, {"path", path("f" + std::to_string(i))}, {"content", "x"}}}}});
     ASSERT_EQ(r.at("result").as_string(), "READY");
   }
   auto took = std::chrono::steady_clock::now() - started;
   auto list = call("tasks.list", nullptr).at("result").at("tasks").as_array();
   EXPECT_EQ(list.size(), 1000u);
-  std::printf("created 1000 tasks in %lld ms\n",
-              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  std::printf(
+      "created 1000 tasks in %lld ms\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
   EXPECT_EQ(daemon->taskctl({"task", "list"}).out.size() > 1000 * 10, true);
 }
 

@@ -1,8 +1,8 @@
 #include "tests/support/daemon_harness.h"
 
+#include <gtest/gtest.h>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <gtest/gtest.h>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -51,7 +51,8 @@ Daemon::~Daemon() {
     if (code != 0) ADD_FAILURE() << "taskd exited with " << code << " on SIGTERM";
     for (pid_t child : children) {
       if (!process_alive(child)) continue;
-      ADD_FAILURE() << "process " << child << " outlived taskd: " << read_file("/proc/" + std::to_string(child) + "/cmdline");
+      ADD_FAILURE() << "process " << child << " outlived taskd: "
+                    << read_file("/proc/" + std::to_string(child) + "/cmdline");
       ::kill(child, SIGKILL);
     }
     if (path_exists(socket_)) ADD_FAILURE() << "taskd left its socket behind";

@@ -25,7 +25,7 @@ std::string fake_child_binary();
 std::string echo_agent_binary();
 
 struct DaemonOptions {
-  std::string config;                      // TOML; "socket" and "data_dir" default into the dir
+  std::string config;  // TOML; "socket" and "data_dir" default into the dir
   std::vector<std::string> extra_args;
   std::map<std::string, std::string> env;
   bool foreground = true;

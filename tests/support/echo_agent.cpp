@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
       std::_Exit(3);
     } else if (message == "whoami") {
       char cwd[4096];
-      output(std::string("task ") + std::getenv("TASKD_TASK_ID") + " in " + (::getcwd(cwd, sizeof cwd) ? cwd : "?") + "\n");
+      output(std::string("task ") + std::getenv("TASKD_TASK_ID") + " in " +
+             (::getcwd(cwd, sizeof cwd) ? cwd : "?") + "\n");
     }
     send({{"type", "end"}, {"usage", {{"turn", turns}, {"input_chars", message.size()}}}});
   }

@@ -69,9 +69,13 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     std::string next = i + 1 < args.size() ? args[i + 1] : "";
-    if (a == "--out") { std::printf("%s\n", next.c_str()); ++i; }
-    else if (a == "--err") { std::fprintf(stderr, "%s\n", next.c_str()); ++i; }
-    else if (a == "--env") {
+    if (a == "--out") {
+      std::printf("%s\n", next.c_str());
+      ++i;
+    } else if (a == "--err") {
+      std::fprintf(stderr, "%s\n", next.c_str());
+      ++i;
+    } else if (a == "--env") {
       const char* v = std::getenv(next.c_str());
       v ? std::printf("%s=%s\n", next.c_str(), v) : std::printf("%s unset\n", next.c_str());
       ++i;
@@ -94,25 +98,37 @@ int main(int argc, char** argv) {
         left -= static_cast<long long>(n);
       }
       ++i;
-    } else if (a == "--sleep") { ::usleep(static_cast<useconds_t>(std::atoi(next.c_str())) * 1000); ++i; }
-    else if (a == "--ignore") { ::signal(signal_number(next), SIG_IGN); ++i; }
-    else if (a == "--trap") { ::signal(signal_number(next), on_trap); ++i; }
-    else if (a == "--orphan") {
+    } else if (a == "--sleep") {
+      ::usleep(static_cast<useconds_t>(std::atoi(next.c_str())) * 1000);
+      ++i;
+    } else if (a == "--ignore") {
+      ::signal(signal_number(next), SIG_IGN);
+      ++i;
+    } else if (a == "--trap") {
+      ::signal(signal_number(next), on_trap);
+      ++i;
+    } else if (a == "--orphan") {
       int ms = std::atoi(next.c_str());
       if (::fork() == 0) {
         ::usleep(static_cast<useconds_t>(ms) * 1000);
         ::_exit(0);
       }
       ++i;
-    } else if (a == "--fds") { print_fds(); }
-    else if (a == "--echo-stdin") {
+    } else if (a == "--fds") {
+      print_fds();
+    } else if (a == "--echo-stdin") {
       char buf[65536];
       ssize_t n;
       while ((n = ::read(0, buf, sizeof buf)) > 0) write_all(1, buf, static_cast<size_t>(n));
     } else if (a == "--wait") {
       while (!trapped) ::pause();
-    } else if (a == "--exit") { exit_code = std::atoi(next.c_str()); ++i; }
-    else if (a == "--kill-self") { ::kill(::getpid(), signal_number(next)); ++i; }
+    } else if (a == "--exit") {
+      exit_code = std::atoi(next.c_str());
+      ++i;
+    } else if (a == "--kill-self") {
+      ::kill(::getpid(), signal_number(next));
+      ++i;
+    }
     if (trapped) {
       std::printf("trapped %d\n", static_cast<int>(trapped));
       return 0;

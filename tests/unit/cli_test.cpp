@@ -6,8 +6,8 @@ namespace taskd {
 namespace {
 
 TEST(Cli, ParsesEveryOption) {
-  auto cli = parse_cli({"-c", "/etc/x.toml", "--foreground", "-s", "unix:/tmp/a.sock",
-                        "--ready-fd", "5", "--init"});
+  auto cli = parse_cli(
+      {"-c", "/etc/x.toml", "--foreground", "-s", "unix:/tmp/a.sock", "--ready-fd", "5", "--init"});
   ASSERT_TRUE(cli);
   EXPECT_EQ(cli->config_path, "/etc/x.toml");
   EXPECT_TRUE(cli->config_explicit);

@@ -23,8 +23,8 @@ std::vector<std::string> names(const std::vector<InstanceSpec>& specs) {
 TEST(InstanceSpec, NumprocsNamesAndSubstitution) {
   auto instances = expand_instances({program("web", 1), program("worker", 3)});
   ASSERT_TRUE(instances);
-  EXPECT_EQ(names(*instances),
-            (std::vector<std::string>{"web", "worker:worker_00", "worker:worker_01", "worker:worker_02"}));
+  EXPECT_EQ(names(*instances), (std::vector<std::string>{"web", "worker:worker_00",
+                                                         "worker:worker_01", "worker:worker_02"}));
   EXPECT_EQ((*instances)[2].program.cmd[1], "--id=1");
   EXPECT_EQ((*instances)[2].program.stdout_log.path, "/var/log/worker_01.log");
   EXPECT_EQ((*instances)[2].group, "worker");

@@ -1,8 +1,8 @@
-#include "proto/error_codes.h"
 #include "proto/jsonrpc.h"
+#include "proto/error_codes.h"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 namespace taskd::proto {
 namespace {
@@ -40,8 +40,8 @@ TEST(JsonRpc, NotificationHasNoId) {
 }
 
 TEST(JsonRpc, Batch) {
-  auto parsed = parse_line(
-      R"([{"jsonrpc":"2.0","id":1,"method":"a"},{"jsonrpc":"2.0","method":"b"},5])");
+  auto parsed =
+      parse_line(R"([{"jsonrpc":"2.0","id":1,"method":"a"},{"jsonrpc":"2.0","method":"b"},5])");
   EXPECT_TRUE(parsed.is_batch);
   ASSERT_EQ(parsed.items.size(), 3u);
   EXPECT_TRUE(std::holds_alternative<Request>(parsed.items[0]));

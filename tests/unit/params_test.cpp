@@ -1,7 +1,7 @@
 #include "proto/params.h"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 namespace taskd::proto {
 namespace {
@@ -14,7 +14,8 @@ std::string field_of(const Error& error) {
 }
 
 TEST(Params, DecodesTypedFields) {
-  auto params = json::parse(R"({"name":"web","count":3,"flag":true,"list":["a","b"],"env":{"A":"1"}})");
+  auto params =
+      json::parse(R"({"name":"web","count":3,"flag":true,"list":["a","b"],"env":{"A":"1"}})");
   std::string name;
   int count = 0;
   bool flag = false;

@@ -214,7 +214,7 @@ TEST(ProcessMachine, RequestsThatMeanNothingAreRefused) {
   d.advance(1000);
   EXPECT_FALSE(d.fire(Event::kStart));  // RUNNING
   d.fire(Event::kStop);
-  EXPECT_FALSE(d.fire(Event::kStop));   // STOPPING
+  EXPECT_FALSE(d.fire(Event::kStop));  // STOPPING
   EXPECT_FALSE(d.fire(Event::kStart));
 }
 

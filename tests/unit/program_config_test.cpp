@@ -102,7 +102,9 @@ TEST(ProgramConfig, ExitcodesAsOneInteger) {
 }
 
 TEST(ProgramConfig, SortedByPriorityThenName) {
-  auto config = parse("[programs.b]\ncmd = \"x\"\n[programs.a]\ncmd = \"x\"\n[programs.z]\ncmd = \"x\"\npriority = 1\n");
+  auto config = parse(
+      "[programs.b]\ncmd = \"x\"\n[programs.a]\ncmd = \"x\"\n[programs.z]\ncmd = \"x\"\npriority = "
+      "1\n");
   ASSERT_TRUE(config);
   EXPECT_EQ(config->programs[0].name, "z");
   EXPECT_EQ(config->programs[1].name, "a");
@@ -110,18 +112,24 @@ TEST(ProgramConfig, SortedByPriorityThenName) {
 
 TEST(ProgramConfig, ErrorsNameFileLineAndField) {
   expect_error("[programs.a]\nnumprocs = 2\n", "/etc/t/taskd.toml:1: programs.a.cmd: is required");
-  expect_error("[programs.a]\ncmd = \"x\"\nnumprocs = 0\n", ":3: programs.a.numprocs: must be an integer from 1 to 1000");
-  expect_error("[programs.a]\ncmd = \"x\"\nautorestart = \"sometimes\"\n", ":3: programs.a.autorestart:");
+  expect_error("[programs.a]\ncmd = \"x\"\nnumprocs = 0\n",
+               ":3: programs.a.numprocs: must be an integer from 1 to 1000");
+  expect_error("[programs.a]\ncmd = \"x\"\nautorestart = \"sometimes\"\n",
+               ":3: programs.a.autorestart:");
   expect_error("[programs.a]\ncmd = \"x\"\nexitcodes = [0, 300]\n", ":3: programs.a.exitcodes:");
   expect_error("[programs.a]\ncmd = \"x\"\nstarttime = -1\n", ":3: programs.a.starttime:");
-  expect_error("[programs.a]\ncmd = \"x\"\nstopsignal = \"TERMINATE\"\n", ":3: programs.a.stopsignal:");
+  expect_error("[programs.a]\ncmd = \"x\"\nstopsignal = \"TERMINATE\"\n",
+               ":3: programs.a.stopsignal:");
   expect_error("[programs.a]\ncmd = \"x\"\nstderr = 5\n", ":3: programs.a.stderr:");
-  expect_error("[programs.a]\ncmd = \"x\"\nstdout_maxbytes = \"10 parsecs\"\n", ":3: programs.a.stdout_maxbytes:");
+  expect_error("[programs.a]\ncmd = \"x\"\nstdout_maxbytes = \"10 parsecs\"\n",
+               ":3: programs.a.stdout_maxbytes:");
   expect_error("[programs.a]\ncmd = \"x\"\nenv = { A = [1] }\n", ":3: programs.a.env.A:");
   expect_error("[programs.a]\ncmd = \"x\"\numask = \"999\"\n", ":3: programs.a.umask:");
   expect_error("[programs.a]\ncmd = \"x\"\nstdin = \"keyboard\"\n", ":3: programs.a.stdin:");
-  expect_error("[programs.a]\ncmd = \"x\"\ncolour = \"red\"\n", ":3: programs.a.colour: unknown key");
-  expect_error("[programs.a]\ncmd = \"echo 'unterminated\"\n", ":2: programs.a.cmd: unterminated single quote");
+  expect_error("[programs.a]\ncmd = \"x\"\ncolour = \"red\"\n",
+               ":3: programs.a.colour: unknown key");
+  expect_error("[programs.a]\ncmd = \"echo 'unterminated\"\n",
+               ":2: programs.a.cmd: unterminated single quote");
   expect_error("[programs.a]\ncmd = []\n", ":2: programs.a.cmd: must name a program");
   expect_error("[programs.a]\ncmd = \"x %(nope)s\"\n", ":2: programs.a.cmd:");
   expect_error("[programs.\"a:b\"]\ncmd = \"x\"\n", "programs.a:b: name must match");

@@ -9,7 +9,8 @@ using Words = std::vector<std::string>;
 
 TEST(ShellWords, SplitsLikeAShell) {
   EXPECT_EQ(*split_shell_words("  /bin/echo  a   b "), (Words{"/bin/echo", "a", "b"}));
-  EXPECT_EQ(*split_shell_words(R"(sh -c 'echo "$HOME" | wc')"), (Words{"sh", "-c", "echo \"$HOME\" | wc"}));
+  EXPECT_EQ(*split_shell_words(R"(sh -c 'echo "$HOME" | wc')"),
+            (Words{"sh", "-c", "echo \"$HOME\" | wc"}));
   EXPECT_EQ(*split_shell_words(R"(a "b c" d\ e "x\"y" 'it'\''s')"),
             (Words{"a", "b c", "d e", "x\"y", "it's"}));
   EXPECT_EQ(*split_shell_words(R"("a\nb" \$X)"), (Words{"a\\nb", "$X"}));

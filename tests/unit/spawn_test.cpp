@@ -28,7 +28,8 @@ Finished run(SpawnSpec spec) {
     ::fcntl(spawned->stdout_pipe.get(), F_SETFL, 0);  // blocking, for the test
     char buffer[4096];
     ssize_t n;
-    while ((n = ::read(spawned->stdout_pipe.get(), buffer, sizeof buffer)) > 0) done.out.append(buffer, n);
+    while ((n = ::read(spawned->stdout_pipe.get(), buffer, sizeof buffer)) > 0)
+      done.out.append(buffer, n);
   }
   ::waitpid(spawned->pid, &done.status, 0);
   return done;
@@ -100,7 +101,8 @@ TEST(Spawn, MissingBinaryIsReportedWithErrno) {
   auto spawned = spawn_process(spec);
   ASSERT_FALSE(spawned);
   EXPECT_EQ(spawned.error().code, ErrorCode::kSpawnFailed);
-  EXPECT_EQ(spawned.error().message, "cannot execute '/nonexistent/program': No such file or directory");
+  EXPECT_EQ(spawned.error().message,
+            "cannot execute '/nonexistent/program': No such file or directory");
   spec.argv = {"no-such-program-in-path"};
   EXPECT_FALSE(spawn_process(spec));
 }

@@ -19,7 +19,9 @@ TEST(Utf8, Validation) {
 TEST(Utf8, Boundaries) {
   EXPECT_EQ(utf8_complete_prefix("ab\xe2\x82"), 2u);
   EXPECT_EQ(utf8_complete_prefix("ab\xe2\x82\xac"), 5u);
-  EXPECT_EQ(utf8_continuation_prefix("\x82\xac" "ab"), 2u);
+  EXPECT_EQ(utf8_continuation_prefix("\x82\xac"
+                                     "ab"),
+            2u);
 }
 
 TEST(Base64, RoundTrips) {

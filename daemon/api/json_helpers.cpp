@@ -1,0 +1,25 @@
+#include "daemon/api/json_helpers.h"
+
+#include "common/text_encoding.h"
+
+namespace taskd::api {
+namespace json = boost::json;
+
+json::object encode_log_slice(const std::string& file, const supervisor::LogSlice& slice) {
+  return json::object{{"file", file},
+                      {"data", slice.is_text ? slice.data : base64_encode(slice.data)},
+                      {"encoding", slice.is_text ? "utf-8" : "base64"},
+                      {"offset", slice.offset},
+                      {"next_offset", slice.next_offset},
+                      {"size", slice.size},
+                      {"reset", slice.reset}};
+}
+
+json::array string_array(const std::vector<std::string>& strings) {
+  json::array out;
+  out.reserve(strings.size());
+  for (const auto& text : strings) out.emplace_back(text);
+  return out;
+}
+
+}  // namespace taskd::api
