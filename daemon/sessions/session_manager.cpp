@@ -143,12 +143,18 @@ void SessionManager::save(const Session& session) {
   }
 }
 
-Result<void> SessionManager::launch(Session& session) {
-  std::string dir = dir_of(session.id);
+Result<void> SessionManager::make_dirs(const std::string& id) {
+  std::string dir = dir_of(id);
   std::error_code ec;
   std::filesystem::create_directories(dir + "/work", ec);
   if (ec) return make_error(ErrorCode::kIo, "failed to create " + dir + "/work: " + ec.message());
   ::chmod(dir.c_str(), 0700);  // one session's files are not another's business
+  return {};
+}
+
+Result<void> SessionManager::launch(Session& session) {
+  std::string dir = dir_of(session.id);
+  if (auto made = make_dirs(session.id); !made) return made;
   AgentLaunch launch;
   launch.argv = session.record.agent;
   launch.cwd = dir + "/work";
@@ -271,7 +277,8 @@ asio::awaitable<Result<OpenResult>> SessionManager::open(OpenRequest request) {
   co_await make_room(id);
   session = find(id);
   if (!session) co_return make_error(ErrorCode::kNotFound, "session " + id + " went away");
-  save(*session);
+  if (auto made = make_dirs(id); !made) co_return made.error();
+  save(*session);  // session.json exists from the start, not only after the first turn
   if (auto started = co_await start_agent(id); !started) co_return started.error();
   session = find(id);
   if (!session) co_return make_error(ErrorCode::kNotFound, "session " + id + " went away");

@@ -113,6 +113,7 @@ class SessionManager {
   SessionInfo info(const Session& session) const;
   Error bad_state(const Session* session, const std::string& id, std::string_view want) const;
   std::string dir_of(const std::string& id) const { return settings_.dir + "/" + id; }
+  Result<void> make_dirs(const std::string& id);
   Result<void> launch(Session& session);
   boost::asio::awaitable<Result<void>> start_agent(std::string id);
   boost::asio::awaitable<bool> wait_ready(std::string id, std::uint64_t generation);

@@ -92,6 +92,9 @@ TEST_F(Sessions, OpenPromptOutputEndAndSessionJson) {
       result("session.open", {{"id", "alpha"}, {"model", "m1"}, {"thinking_level", "high"}});
   EXPECT_EQ(opened.at("mode").as_string(), "created");
   EXPECT_EQ(opened.at("state").as_string(), "ready");
+  // session.json exists as soon as the session does, before any turn.
+  EXPECT_TRUE(parse_json(read_file(session_file("alpha"))).at("turns").as_array().empty());
+  EXPECT_EQ(daemon->log().find("failed to save"), std::string::npos) << daemon->log();
   switch_to("alpha");
   EXPECT_EQ(prompt("hello"), "echo: hello\n");
   auto file = parse_json(read_file(session_file("alpha")));
