@@ -11,9 +11,9 @@ namespace taskd {
 namespace {
 namespace json = boost::json;
 
+// Not __FILE__: with CCACHE_BASEDIR (used by .ci/build) it is relative to the build directory.
 std::string repo_file(const std::string& relative) {
-  std::string self = __FILE__;  // <repo>/tests/unit/rootfs_files_test.cpp
-  return self.substr(0, self.rfind("/tests/unit/")) + "/" + relative;
+  return std::string(TASKD_SOURCE_DIR) + "/" + relative;
 }
 
 TEST(RootfsFiles, FirecrackerJsonDescribesTheGuest) {
