@@ -61,12 +61,8 @@ std::shared_ptr<Exec> Exec::start(asio::io_context& io, supervisor::Reaper& reap
 }
 
 void Exec::launch() {
-  supervisor::SpawnSpec spec;
-  spec.argv = request_.argv;
-  spec.env = supervisor::merged_environment({request_.env.begin(), request_.env.end()});
-  spec.cwd = request_.cwd;
-  if (request_.umask) spec.umask = static_cast<mode_t>(*request_.umask);
-  spec.user = request_.user;
+  supervisor::SpawnSpec spec = supervisor::command_spec(request_.argv, request_.env, request_.cwd,
+                                                        request_.umask, request_.user);
   spec.stdin_mode =
       request_.stdin_data.empty() ? supervisor::StdinMode::kNull : supervisor::StdinMode::kPipe;
   auto spawned = supervisor::spawn_process(spec);

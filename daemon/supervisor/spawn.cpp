@@ -289,6 +289,18 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
       what + ": " + (n == sizeof failure ? std::strerror(failure.error) : "unknown error"));
 }
 
+SpawnSpec command_spec(const std::vector<std::string>& argv,
+                       const std::map<std::string, std::string>& env, const std::string& cwd,
+                       std::optional<unsigned> umask, const std::string& user) {
+  SpawnSpec spec;
+  spec.argv = argv;
+  spec.env = merged_environment({env.begin(), env.end()});
+  spec.cwd = cwd;
+  if (umask) spec.umask = static_cast<mode_t>(*umask);
+  spec.user = user;
+  return spec;
+}
+
 void set_child_fd_soft_limit(unsigned long soft_limit) { g_child_fd_soft_limit = soft_limit; }
 
 std::vector<std::string> merged_environment(

@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,11 @@ struct SpawnedProcess {
   UniqueFd stdout_pipe;  // read end (OutputMode::kPipe), non-blocking
   UniqueFd stderr_pipe;  // read end (OutputMode::kPipe), non-blocking
 };
+
+// A command's spawn spec: `env` over the daemon's environment, stdio as in SpawnSpec's defaults.
+SpawnSpec command_spec(const std::vector<std::string>& argv,
+                       const std::map<std::string, std::string>& env, const std::string& cwd,
+                       std::optional<unsigned> umask, const std::string& user);
 
 // kSpawnFailed with a message such as "cannot execute 'nope': No such file or directory".
 Result<SpawnedProcess> spawn_process(const SpawnSpec& spec);

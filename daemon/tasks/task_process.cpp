@@ -34,12 +34,8 @@ TaskProcess::~TaskProcess() {
 
 Result<pid_t> TaskProcess::start(const CommandSpec& command, const std::string& log_dir,
                                  OnExit on_exit) {
-  supervisor::SpawnSpec spec;
-  spec.argv = command.argv;
-  spec.env = supervisor::merged_environment({command.env.begin(), command.env.end()});
-  spec.cwd = command.cwd;
-  if (command.umask) spec.umask = static_cast<mode_t>(*command.umask);
-  spec.user = command.user;
+  supervisor::SpawnSpec spec =
+      supervisor::command_spec(command.argv, command.env, command.cwd, command.umask, command.user);
   auto spawned = supervisor::spawn_process(spec);
   if (!spawned) return spawned.error();
   pid_ = spawned->pid;

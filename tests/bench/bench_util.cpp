@@ -14,6 +14,30 @@
 
 namespace taskd::bench {
 
+pid_t start_taskd_ready(const std::string& binary, const std::string& config) {
+  int ready[2];
+  if (::pipe2(ready, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::fcntl(ready[1], F_SETFD, 0);
+    int null_fd = ::open("/dev/null", O_RDWR);
+    ::dup2(null_fd, 0);
+    ::dup2(null_fd, 1);
+    ::dup2(null_fd, 2);
+    std::string fd = std::to_string(ready[1]);
+    ::execl(binary.c_str(), binary.c_str(), "-c", config.c_str(), "--foreground", "--ready-fd",
+            fd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(ready[1]);
+  pollfd pfd{ready[0], POLLIN, 0};
+  char byte;
+  bool ok = ::poll(&pfd, 1, 20000) == 1 && ::read(ready[0], &byte, 1) == 1;
+  ::close(ready[0]);
+  if (!ok) throw std::runtime_error(binary + " did not become ready");
+  return pid;
+}
+
 BenchDaemon::BenchDaemon(const std::string& binary, const std::string& extra_config) {
   std::string pattern = "/tmp/taskd-bench-XXXXXX";
   if (!::mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
@@ -23,26 +47,7 @@ BenchDaemon::BenchDaemon(const std::string& binary, const std::string& extra_con
   std::ofstream(config) << "[daemon]\nsocket = \"" << socket_ << "\"\ndata_dir = \"" << dir_
                         << "/data\"\nlog_level = \"warn\"\n"
                         << extra_config;
-  int ready[2];
-  if (::pipe(ready) != 0) throw std::runtime_error("pipe failed");
-  pid_ = ::fork();
-  if (pid_ == 0) {
-    ::close(ready[0]);
-    int null_fd = ::open("/dev/null", O_RDWR);
-    ::dup2(null_fd, 0);
-    ::dup2(null_fd, 1);
-    std::string fd = std::to_string(ready[1]);
-    ::execl(binary.c_str(), binary.c_str(), "-c", config.c_str(), "--foreground", "--ready-fd",
-            fd.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(ready[1]);
-  pollfd pfd{ready[0], POLLIN, 0};
-  char byte;
-  if (::poll(&pfd, 1, 20000) != 1 || ::read(ready[0], &byte, 1) != 1) {
-    throw std::runtime_error("taskd did not become ready");
-  }
-  ::close(ready[0]);
+  pid_ = start_taskd_ready(binary, config);
 }
 
 BenchDaemon::~BenchDaemon() {

@@ -34,6 +34,10 @@ inline Percentiles percentiles(std::vector<std::int64_t> nanos) {
   return p;
 }
 
+// Starts `binary -c config --foreground --ready-fd N` with stdio on /dev/null and waits until it
+// is listening; throws when it does not become ready within 20 s.
+pid_t start_taskd_ready(const std::string& binary, const std::string& config);
+
 // A taskd started from `binary` in a fresh temp dir with `config_body` under [daemon];
 // stopped with SIGTERM on destruction.
 class BenchDaemon {

@@ -26,31 +26,11 @@ struct Started {
   double ms = 0;  // exec to ready
 };
 
-// Starts `binary` with `config` and waits for readiness on a pipe.
+// Starts `binary` with `config` and times exec to readiness.
 Started start_taskd(const std::string& binary, const std::string& config) {
-  int ready[2];
-  if (::pipe2(ready, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   auto begin = Clock::now();
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    ::fcntl(ready[1], F_SETFD, 0);
-    int null_fd = ::open("/dev/null", O_RDWR);
-    ::dup2(null_fd, 0);
-    ::dup2(null_fd, 1);
-    ::dup2(null_fd, 2);
-    std::string fd = std::to_string(ready[1]);
-    ::execl(binary.c_str(), binary.c_str(), "-c", config.c_str(), "--foreground", "--ready-fd",
-            fd.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  ::close(ready[1]);
-  pollfd pfd{ready[0], POLLIN, 0};
-  char byte;
-  bool ok = ::poll(&pfd, 1, 10000) == 1 && ::read(ready[0], &byte, 1) == 1;
-  auto end = Clock::now();
-  ::close(ready[0]);
-  if (!ok) throw std::runtime_error(binary + " did not become ready");
-  return {pid, std::chrono::duration<double, std::milli>(end - begin).count()};
+  pid_t pid = start_taskd_ready(binary, config);
+  return {pid, std::chrono::duration<double, std::milli>(Clock::now() - begin).count()};
 }
 
 void stop(pid_t pid) {

@@ -1,19 +1,14 @@
 // The [daemon] keys of the microVM work: vsock_port (unset vs 0), vsock_allow_cids, announce.
 #include "daemon/config/config.h"
+#include "tests/support/config_helpers.h"
 
 #include <gtest/gtest.h>
 
 namespace taskd {
 namespace {
 
-Result<Config> parse(const std::string& text) { return parse_config(text, "/etc/t/taskd.toml"); }
-
-void expect_error(const std::string& text, const std::string& expected) {
-  auto config = parse(text);
-  ASSERT_FALSE(config) << text;
-  EXPECT_NE(config.error().message.find(expected), std::string::npos)
-      << "got: " << config.error().message << "\nwanted: " << expected;
-}
+using test::expect_error;
+using test::parse;
 
 TEST(ConfigVm, VsockPortUnsetIsNotZero) {
   auto unset = parse("[daemon]\n");

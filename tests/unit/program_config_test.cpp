@@ -1,5 +1,6 @@
 // [programs.NAME]: every field, and errors that name file, line and field.
 #include "daemon/config/config.h"
+#include "tests/support/config_helpers.h"
 
 #include <csignal>
 
@@ -8,14 +9,8 @@
 namespace taskd {
 namespace {
 
-Result<Config> parse(const std::string& text) { return parse_config(text, "/etc/t/taskd.toml"); }
-
-void expect_error(const std::string& text, const std::string& expected) {
-  auto config = parse(text);
-  ASSERT_FALSE(config) << text;
-  EXPECT_NE(config.error().message.find(expected), std::string::npos)
-      << "got: " << config.error().message << "\nwanted: " << expected;
-}
+using test::expect_error;
+using test::parse;
 
 TEST(ProgramConfig, EveryField) {
   auto config = parse(R"(
