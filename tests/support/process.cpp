@@ -28,6 +28,16 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ec);
 }
 
+void exec_in_child(const std::vector<std::string>& argv,
+                   const std::map<std::string, std::string>& env) {
+  for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
+  std::vector<char*> args;
+  for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
+  args.push_back(nullptr);
+  ::execv(args[0], args.data());
+  ::_exit(127);
+}
+
 RunResult run_process(const std::vector<std::string>& argv, const std::string& input,
                       std::chrono::milliseconds timeout,
                       const std::map<std::string, std::string>& env) {
@@ -40,12 +50,7 @@ RunResult run_process(const std::vector<std::string>& argv, const std::string& i
     ::dup2(in_pipe[0], 0);
     ::dup2(out_pipe[1], 1);
     ::dup2(err_pipe[1], 2);
-    for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
+    exec_in_child(argv, env);
   }
   ::close(in_pipe[0]);
   ::close(out_pipe[1]);

@@ -33,6 +33,11 @@ struct RunResult {
   std::string err;
 };
 
+// In a forked child: sets `env` over the inherited environment and execs argv (exit 127 on
+// failure).
+[[noreturn]] void exec_in_child(const std::vector<std::string>& argv,
+                                const std::map<std::string, std::string>& env);
+
 RunResult run_process(const std::vector<std::string>& argv, const std::string& input = "",
                       std::chrono::milliseconds timeout = std::chrono::seconds(20),
                       const std::map<std::string, std::string>& env = {});

@@ -1,5 +1,7 @@
 #include "tests/support/pty_session.h"
 
+#include "tests/support/process.h"
+
 #include <poll.h>
 #include <pty.h>
 #include <signal.h>
@@ -21,12 +23,7 @@ PtySession::PtySession(const std::vector<std::string>& argv,
   size.ws_col = 200;
   pid_ = ::forkpty(&master_, nullptr, nullptr, &size);
   if (pid_ == 0) {
-    for (const auto& [key, value] : env) ::setenv(key.c_str(), value.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
+    exec_in_child(argv, env);
   }
 }
 
