@@ -1,6 +1,7 @@
 #include "daemon/init/pid1.h"
 
 #include "common/log.h"
+#include "daemon/init/link_protections.h"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -87,6 +88,19 @@ bool in_initial_pid_namespace() {
   struct stat ns {};
   if (::stat("/proc/self/ns/pid", &ns) != 0) return true;  // no /proc: assume the real thing
   return ns.st_ino == kInitialPidNamespaceInode;
+}
+
+void set_link_protections(bool pid1) {
+  if (!sets_link_protections(pid1, in_initial_pid_namespace())) {
+    if (pid1) logger().info("init: in a PID namespace: leaving fs.protected_* to the host");
+    return;
+  }
+  auto failures = write_sysctls("/proc/sys", link_protections());
+  for (const auto& failure : failures) {
+    logger().warn("init: failed to set {}", failure);
+  }
+  if (failures.empty())
+    logger().info("init: set fs.protected_{{symlinks,hardlinks,regular,fifos}}");
 }
 
 // Whether reboot(RB_POWER_OFF) can really switch the machine off, rather than halt it. On x86 that
@@ -206,6 +220,7 @@ bool enter(CliOptions& cli) {
   if (pid1) ensure_stdio();  // from the root file system's /dev, if it has one
   mount_basics();
   if (pid1) ensure_stdio();  // from devtmpfs
+  set_link_protections(pid1);  // needs /proc, mounted above
   ::setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 0);
   if (pid1) {
     // Ctrl-Alt-Del (Firecracker's SendCtrlAltDel) then arrives as SIGINT: a clean power off.

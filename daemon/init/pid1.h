@@ -1,8 +1,9 @@
 // taskd as a machine's init: PID 1 of a microVM (kernel argument init=/sbin/taskd), or --init.
-// Owns what only init does: the basic mounts, usable stdio and PATH, Ctrl-Alt-Del as SIGINT, the
-// requested power action, and the very end: stop what is left, sync, power off. Invariant: while
-// taskd is PID 1, main never returns (an init that exits panics the kernel); every way out,
-// including a bad config or an uncaught exception, ends in finish() or the terminate handler.
+// Owns what only init does: the basic mounts, usable stdio and PATH, the kernel's link protections
+// (link_protections.h), Ctrl-Alt-Del as SIGINT, the requested power action, and the very end:
+// stop what is left, sync, power off. Invariant: while taskd is PID 1, main never returns (an init
+// that exits panics the kernel); every way out, including a bad config or an uncaught exception,
+// ends in finish() or the terminate handler.
 #pragma once
 
 #include "common/error.h"

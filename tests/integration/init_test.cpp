@@ -197,6 +197,28 @@ TEST(Init, MountsInItsNamespaceReapsOrphansAndPowersOffOnSigterm) {
   EXPECT_NE(taskd.err().find("init: power off now"), std::string::npos) << taskd.err();
 }
 
+// Finding 15: the machine's own init sets fs.protected_* (unit test: link_protections_test); in a
+// PID namespace they are the host kernel's, and taskd leaves them alone.
+TEST(Init, LeavesTheHostsLinkProtectionsAloneInAPidNamespace) {
+  auto values = [] {
+    std::string all;
+    for (const char* name : {"symlinks", "hardlinks", "regular", "fifos"})
+      all += read_file(std::string("/proc/sys/fs/protected_") + name);
+    return all;
+  };
+  std::string before = values();
+  Pid1Taskd taskd("");
+  write_file(taskd.dir() + "/taskd.toml", config_in(taskd.dir()));
+  START_OR_SKIP(taskd);
+  ASSERT_TRUE(taskd.ready()) << taskd.err();
+  EXPECT_NE(taskd.err().find("init: in a PID namespace: leaving fs.protected_* to the host"),
+            std::string::npos)
+      << taskd.err();
+  EXPECT_EQ(values(), before);
+  ::kill(taskd.pid(), SIGTERM);
+  EXPECT_NE(taskd.wait(), -1);
+}
+
 TEST(Init, SigUsr1Halts) {
   Pid1Taskd taskd("");
   write_file(taskd.dir() + "/taskd.toml", config_in(taskd.dir()));

@@ -35,6 +35,9 @@ check health ctl --connect-timeout 30 health
 check version ctl version
 check status ctl status          # the supervised heartbeat program is RUNNING
 check exec ctl exec -- /bin/busybox echo exec-in-guest
+# As the machine's init, taskd turned on the kernel's link protections (issue 10 finding 15).
+check link_protections test "$(cat /proc/sys/fs/protected_symlinks /proc/sys/fs/protected_hardlinks \
+  /proc/sys/fs/protected_regular /proc/sys/fs/protected_fifos | tr '\n' ' ')" = "1 1 2 2 "
 
 # The CID filter: a second taskd that admits only the host refuses loopback peers. It is left
 # running: PID 1 must stop it at shutdown.
