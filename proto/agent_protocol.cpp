@@ -55,6 +55,7 @@ std::string encode_session_file(const SessionRecord& record) {
                     {"thinking_level", record.thinking_level},
                     {"working_folder", record.working_folder},
                     {"agent", std::move(agent)},
+                    {"user", record.user},
                     {"created_at_ms", record.created_at_ms},
                     {"turns", std::move(turns)}};
   return json::serialize(file) + "\n";
@@ -72,6 +73,7 @@ Result<SessionRecord> decode_session_file(std::string_view text) {
   fields.optional("thinking_level", record.thinking_level)
       .optional("working_folder", record.working_folder);
   fields.optional("agent", record.agent)
+      .optional("user", record.user)
       .optional("created_at_ms", record.created_at_ms)
       .optional("turns", turns);
   if (auto done = fields.finish(); !done) return done.error();

@@ -38,6 +38,7 @@ struct SessionRecord {
   std::string thinking_level;
   std::string working_folder;
   std::vector<std::string> agent;  // the command it runs with
+  std::string user;                // session.open's `user`; empty: [sessions] user
   std::int64_t created_at_ms = 0;
   std::vector<SessionTurn> turns;
 };

@@ -50,7 +50,8 @@ asio::awaitable<rpc::MethodResult> open_session(ApiContext& context, json::value
       .optional("model", request.model)
       .optional("thinking_level", request.thinking_level)
       .optional("working_folder", request.working_folder)
-      .optional("agent", request.agent);
+      .optional("agent", request.agent)
+      .optional("user", request.user);
   if (auto done = fields.finish(); !done) co_return done.error();
   auto opened = co_await context.sessions.open(std::move(request));
   if (!opened) co_return opened.error();

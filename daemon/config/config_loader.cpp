@@ -146,6 +146,7 @@ Result<void> parse_sessions_section(const toml::table& table, const std::string&
     section.fail(*table.get("ready"), "ready", "must be \"spawn\" or \"line\"");
   }
   out.wait_ready_line = ready == "line";
+  section.string("user", out.user);
   out.max_warm = static_cast<std::size_t>(max_warm);
   if (!out.dir.empty()) out.dir = config::resolve_path(base_dir, out.dir);
   return section.finish();

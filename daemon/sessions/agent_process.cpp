@@ -12,11 +12,36 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace taskd::sessions {
 namespace asio = boost::asio;
 using supervisor::OutputPump;
+
+namespace {
+
+// An agent that runs as `user` owns its work directory (mode 0700). It enters it by an fd the
+// daemon opened: the directories above (the session dir, the data dir) stay root's and closed,
+// so nothing else of taskd's is reachable by path.
+Result<UniqueFd> hand_work_dir_to(const std::string& path, const std::string& user) {
+  auto account = supervisor::look_up_account(user);
+  if (!account) return account.error();
+  UniqueFd dir(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!dir || ::fchown(dir.get(), account->uid, account->gid) != 0 ||
+      ::fchmod(dir.get(), 0700) != 0) {
+    return make_error(ErrorCode::kSpawnFailed, "failed to give " + path + " to user '" + user +
+                                                   "': " + std::strerror(errno));
+  }
+  return dir;
+}
+
+}  // namespace
 
 AgentProcess::AgentProcess(asio::io_context& io, supervisor::Reaper& reaper)
     : io_(io), reaper_(reaper) {}
@@ -31,9 +56,18 @@ AgentProcess::~AgentProcess() {
 Result<pid_t> AgentProcess::start(const AgentLaunch& launch, OnLine on_line, OnExit on_exit) {
   supervisor::SpawnSpec spec;
   spec.argv = launch.argv;
-  spec.env = supervisor::merged_environment({launch.env.begin(), launch.env.end()});
+  spec.env = {launch.env.begin(), launch.env.end()};
   spec.cwd = launch.cwd;
+  spec.user = launch.user;
+  spec.die_with_daemon = true;
   spec.stdin_mode = supervisor::StdinMode::kPipe;
+  UniqueFd work;
+  if (!launch.user.empty()) {
+    auto dir = hand_work_dir_to(launch.cwd, launch.user);
+    if (!dir) return dir.error();
+    work = std::move(*dir);
+    spec.cwd_fd = work.get();
+  }
   auto spawned = supervisor::spawn_process(spec);
   if (!spawned) return spawned.error();
   pid_ = spawned->pid;

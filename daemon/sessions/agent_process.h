@@ -31,8 +31,9 @@ namespace taskd::sessions {
 struct AgentLaunch {
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
-  std::string cwd;
+  std::string cwd;  // with a user: made theirs (0700) and entered by fd
   std::string stderr_log;
+  std::string user;  // empty: taskd's user and environment
 };
 
 class AgentProcess : public std::enable_shared_from_this<AgentProcess> {

@@ -159,6 +159,7 @@ Result<void> SessionManager::launch(Session& session) {
   launch.argv = session.record.agent;
   launch.cwd = dir + "/work";
   launch.stderr_log = dir + "/agent.stderr.log";
+  launch.user = session.record.user.empty() ? settings_.user : session.record.user;
   launch.env = {{"TASKD_TASK_ID", session.id},
                 {"TASKD_SESSION_DIR", dir},
                 {"TASKD_MODEL", session.record.model},
@@ -267,6 +268,7 @@ asio::awaitable<Result<OpenResult>> SessionManager::open(OpenRequest request) {
   if (request.thinking_level) session->record.thinking_level = *request.thinking_level;
   if (request.working_folder) session->record.working_folder = *request.working_folder;
   if (!request.agent.empty()) session->record.agent = request.agent;
+  if (request.user) session->record.user = *request.user;
   if (session->record.agent.empty()) session->record.agent = settings_.agent;
   if (session->record.agent.empty()) {
     if (from == S::kMissing) sessions_.erase(id);

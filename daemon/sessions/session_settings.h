@@ -14,6 +14,7 @@ struct SessionSettings {
   std::int64_t switch_timeout_ms = 5000;
   std::int64_t stop_grace_ms = 2000;
   bool wait_ready_line = false;  // ready when the agent prints {"type":"ready"}, not at spawn
+  std::string user;  // agents run as this user with its minimal environment; empty: taskd's
 
   bool operator==(const SessionSettings&) const = default;
 };

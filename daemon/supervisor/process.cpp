@@ -220,7 +220,7 @@ void Process::spawn() {
       {"TASKD_GROUP_NAME", spec_.group},
       {"TASKD_PROCESS_NUM", std::to_string(spec_.process_num)}};
   env.insert(env.end(), program.env.begin(), program.env.end());
-  spawn_spec.env = merged_environment(env);
+  spawn_spec.env = std::move(env);  // over the daemon's environment, or the user's minimal one
   spawn_spec.cwd = program.workingdir;
   spawn_spec.umask = program.umask;
   spawn_spec.user = program.user;

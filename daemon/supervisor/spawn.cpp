@@ -4,6 +4,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -21,6 +22,8 @@ extern char** environ;
 namespace taskd::supervisor {
 namespace {
 
+constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+
 // What the child reports through the CLOEXEC pipe when a step before exec fails.
 struct ChildFailure {
   int stage;
@@ -33,6 +36,7 @@ enum Stage {
   kStageGroups,
   kStageSetgid,
   kStageSetuid,
+  kStageParentDeath,
   kStageExec
 };
 
@@ -44,15 +48,15 @@ const char* stage_text(int stage) {
     case kStageGroups: return "set supplementary groups";
     case kStageSetgid: return "set the group id";
     case kStageSetuid: return "set the user id";
+    case kStageParentDeath: return "die with taskd";
     default: return "execute";
   }
 }
 
 struct Identity {
-  uid_t uid;
-  gid_t gid;
+  Account account;
   std::vector<gid_t> groups;
-  std::string home;
+  bool switch_user = true;  // false: taskd runs as this user already
 };
 
 Result<std::optional<Identity>> resolve_user(const std::string& user) {
@@ -73,12 +77,20 @@ Result<std::optional<Identity>> resolve_user(const std::string& user) {
         ErrorCode::kSpawnFailed,
         "no such user '" + user + "'" + (rc ? std::string(": ") + std::strerror(rc) : ""));
   }
-  Identity identity{entry.pw_uid, entry.pw_gid, {}, entry.pw_dir ? entry.pw_dir : "/"};
-  if (identity.uid == ::geteuid()) return std::optional<Identity>{};  // already that user
+  Identity identity{Account{entry.pw_name, entry.pw_uid, entry.pw_gid,
+                            entry.pw_dir && *entry.pw_dir ? entry.pw_dir : "/",
+                            entry.pw_shell && *entry.pw_shell ? entry.pw_shell : "/bin/sh"},
+                    {}};
+  if (identity.account.uid == ::geteuid()) {  // already that user: nothing to switch
+    identity.switch_user = false;
+    return std::optional<Identity>{identity};
+  }
   if (::geteuid() != 0) {
     return make_error(ErrorCode::kSpawnFailed,
                       "cannot run as user '" + user + "': taskd is not running as root");
   }
+  // initgroups(3) reads /etc/group, which is not async-signal-safe after fork: the same list is
+  // computed here and set with setgroups in the child.
   int count = 64;
   identity.groups.resize(static_cast<std::size_t>(count));
   if (::getgrouplist(entry.pw_name, entry.pw_gid, identity.groups.data(), &count) < 0) {
@@ -92,7 +104,7 @@ Result<std::optional<Identity>> resolve_user(const std::string& user) {
 // Finds argv[0] in PATH in the parent (execvp is not async-signal-safe after fork).
 std::string resolve_program(const std::string& program, const std::vector<std::string>& env) {
   if (program.find('/') != std::string::npos) return program;
-  std::string path = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
+  std::string path = kDefaultPath;
   for (const auto& entry : env) {
     if (entry.starts_with("PATH=")) path = entry.substr(5);
   }
@@ -130,41 +142,77 @@ void close_fds_except(int keep) {
 // Makes sure `fd` is not 0-2, so the dup2 calls that fill 0-2 cannot clobber it.
 int above_stdio(int fd) { return fd > 2 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 3); }
 
-// Runs in the child between fork and exec: async-signal-safe calls only.
-[[noreturn]] void run_child(const SpawnSpec& spec, const std::optional<Identity>& identity,
-                            const char* program, char* const* argv, char* const* envp, int stdin_fd,
-                            int stdout_fd, int stderr_fd, int report_fd) {
+// Everything the child needs, prepared in the parent (after fork only async-signal-safe calls).
+struct ChildPlan {
+  const SpawnSpec& spec;
+  const std::optional<Identity>& identity;
+  const char* program;
+  char* const* argv;
+  char* const* envp;
+  pid_t daemon_pid;
+};
+
+void drop_privileges(const Identity& identity, int report_fd) {
+  if (!identity.switch_user) return;
+  if (::setgroups(identity.groups.size(), identity.groups.data()) != 0) {
+    child_fail(report_fd, kStageGroups);
+  }
+  if (::setgid(identity.account.gid) != 0) child_fail(report_fd, kStageSetgid);
+  if (::setuid(identity.account.uid) != 0) child_fail(report_fd, kStageSetuid);
+}
+
+// After the privilege drop: a change of credentials clears the parent-death signal.
+void die_with_daemon(pid_t daemon_pid, int report_fd) {
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) child_fail(report_fd, kStageParentDeath);
+  if (::getppid() != daemon_pid) ::_exit(127);  // the daemon died before prctl: nobody waits
+}
+
+// After the privilege drop, so the path is resolved with the child's own permissions.
+void enter_working_directory(const SpawnSpec& spec, int cwd_fd, int report_fd) {
+  if (cwd_fd >= 0) {
+    if (::fchdir(cwd_fd) != 0) child_fail(report_fd, kStageChdir);
+  } else if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) {
+    child_fail(report_fd, kStageChdir);
+  }
+}
+
+void restore_fd_soft_limit() {
+  if (!g_child_fd_soft_limit) return;
+  rlimit limit{};
+  ::getrlimit(RLIMIT_NOFILE, &limit);
+  limit.rlim_cur = std::min<rlim_t>(g_child_fd_soft_limit, limit.rlim_max);
+  ::setrlimit(RLIMIT_NOFILE, &limit);
+}
+
+void reset_signals() {
   sigset_t all;
   ::sigfillset(&all);
   for (int signal = 1; signal < NSIG; ++signal) {
     if (signal != SIGKILL && signal != SIGSTOP) ::signal(signal, SIG_DFL);
   }
   ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
+}
+
+// Runs in the child between fork and exec: async-signal-safe calls only.
+[[noreturn]] void run_child(const ChildPlan& plan, int stdin_fd, int stdout_fd, int stderr_fd,
+                            int report_fd) {
+  reset_signals();
   report_fd = above_stdio(report_fd);
   if (::setsid() < 0) child_fail(report_fd, kStageSetsid);
+  int cwd_fd = plan.spec.cwd_fd >= 0 ? above_stdio(plan.spec.cwd_fd) : -1;
   stdin_fd = above_stdio(stdin_fd);
   stdout_fd = above_stdio(stdout_fd);
   stderr_fd = above_stdio(stderr_fd);
   if (::dup2(stdin_fd, 0) < 0 || ::dup2(stdout_fd, 1) < 0 || ::dup2(stderr_fd, 2) < 0) {
     child_fail(report_fd, kStageDup);
   }
-  if (!spec.cwd.empty() && ::chdir(spec.cwd.c_str()) != 0) child_fail(report_fd, kStageChdir);
-  if (spec.umask) ::umask(*spec.umask);
-  if (identity) {
-    if (::setgroups(identity->groups.size(), identity->groups.data()) != 0) {
-      child_fail(report_fd, kStageGroups);
-    }
-    if (::setgid(identity->gid) != 0) child_fail(report_fd, kStageSetgid);
-    if (::setuid(identity->uid) != 0) child_fail(report_fd, kStageSetuid);
-  }
-  if (g_child_fd_soft_limit) {
-    rlimit limit{};
-    ::getrlimit(RLIMIT_NOFILE, &limit);
-    limit.rlim_cur = std::min<rlim_t>(g_child_fd_soft_limit, limit.rlim_max);
-    ::setrlimit(RLIMIT_NOFILE, &limit);
-  }
+  if (plan.spec.umask) ::umask(*plan.spec.umask);
+  if (plan.identity) drop_privileges(*plan.identity, report_fd);
+  if (plan.spec.die_with_daemon) die_with_daemon(plan.daemon_pid, report_fd);
+  enter_working_directory(plan.spec, cwd_fd, report_fd);
+  restore_fd_soft_limit();
   close_fds_except(report_fd);  // the report pipe is O_CLOEXEC: exec closes it
-  ::execve(program, argv, envp);
+  ::execve(plan.program, plan.argv, plan.envp);
   child_fail(report_fd, kStageExec);
 }
 
@@ -242,28 +290,71 @@ std::vector<char*> c_strings(const std::vector<std::string>& strings) {
   return out;
 }
 
+// Every string here reaches a C API, which would cut it at a NUL ("nobody\0x" is "nobody").
+const char* field_with_nul(const SpawnSpec& spec) {
+  auto has_nul = [](const std::string& text) { return text.find('\0') != std::string::npos; };
+  for (const auto& arg : spec.argv) {
+    if (has_nul(arg)) return "argv";
+  }
+  for (const auto& [name, value] : spec.env) {
+    if (has_nul(name) || has_nul(value) || name.empty() || name.find('=') != std::string::npos)
+      return "env";
+  }
+  if (has_nul(spec.cwd)) return "cwd";
+  if (has_nul(spec.user)) return "user";
+  return nullptr;
+}
+
+std::vector<std::string> daemon_environment() {
+  std::vector<std::string> env;
+  for (char** entry = environ; entry && *entry; ++entry) env.emplace_back(*entry);
+  return env;
+}
+
+std::string describe_failure(const SpawnSpec& spec, const std::optional<Identity>& identity,
+                             const ChildFailure& failure, bool complete) {
+  std::string what;
+  if (failure.stage == kStageExec) {
+    what = "cannot execute '" + spec.argv.front() + "'";
+  } else {
+    what = std::string("cannot ") + stage_text(failure.stage);
+    if (failure.stage == kStageChdir) {
+      what += " '" + spec.cwd + "'";
+      if (identity && identity->switch_user) what += " as user '" + identity->account.name + "'";
+    }
+  }
+  return what + ": " + (complete ? std::strerror(failure.error) : "unknown error");
+}
+
 }  // namespace
 
 Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
   if (spec.argv.empty() || spec.argv.front().empty()) {
     return make_error(ErrorCode::kSpawnFailed, "empty command");
   }
+  if (const char* field = field_with_nul(spec)) {
+    return make_error(ErrorCode::kSpawnFailed,
+                      std::string("invalid ") + field + ": a NUL byte or a bad variable name");
+  }
   auto identity = resolve_user(spec.user);
   if (!identity) return identity.error();
   auto stdio = prepare_stdio(spec);
   if (!stdio) return stdio.error();
-  std::string program = resolve_program(spec.argv.front(), spec.env);
+  const Account* account = *identity ? &(*identity)->account : nullptr;
+  std::vector<std::string> env = child_environment(daemon_environment(), account, spec.env);
+  std::string program = resolve_program(spec.argv.front(), env);
   std::vector<char*> argv = c_strings(spec.argv);
-  std::vector<char*> envp = c_strings(spec.env);
+  std::vector<char*> envp = c_strings(env);
   UniqueFd report_read, report_write;
   if (auto ok = make_pipe(report_read, report_write); !ok) return ok.error();
 
+  ChildPlan plan{spec, *identity, program.c_str(), argv.data(), envp.data(), ::getpid()};
   pid_t pid = ::fork();
   if (pid < 0)
     return make_error(ErrorCode::kSpawnFailed, std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
-    run_child(spec, *identity, program.c_str(), argv.data(), envp.data(), stdio->child_in.get(),
-              stdio->child_out.get(), stdio->child_err.get(), report_write.get());
+    run_child(plan, stdio->child_in.get(), stdio->child_out.get(), stdio->child_err.get(),
+              report_write.get());
   }
   report_write.reset();
   ChildFailure failure{};
@@ -280,13 +371,8 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  std::string what = failure.stage == kStageExec
-                         ? "cannot execute '" + spec.argv.front() + "'"
-                         : std::string("cannot ") + stage_text(failure.stage) +
-                               (failure.stage == kStageChdir ? " '" + spec.cwd + "'" : "");
-  return make_error(
-      ErrorCode::kSpawnFailed,
-      what + ": " + (n == sizeof failure ? std::strerror(failure.error) : "unknown error"));
+  return make_error(ErrorCode::kSpawnFailed,
+                    describe_failure(spec, *identity, failure, n == sizeof failure));
 }
 
 SpawnSpec command_spec(const std::vector<std::string>& argv,
@@ -294,22 +380,39 @@ SpawnSpec command_spec(const std::vector<std::string>& argv,
                        std::optional<unsigned> umask, const std::string& user) {
   SpawnSpec spec;
   spec.argv = argv;
-  spec.env = merged_environment({env.begin(), env.end()});
+  spec.env = {env.begin(), env.end()};
   spec.cwd = cwd;
   if (umask) spec.umask = static_cast<mode_t>(*umask);
   spec.user = user;
+  spec.die_with_daemon = true;
   return spec;
 }
 
 void set_child_fd_soft_limit(unsigned long soft_limit) { g_child_fd_soft_limit = soft_limit; }
 
-std::vector<std::string> merged_environment(
+Result<Account> look_up_account(const std::string& user) {
+  if (user.empty()) return make_error(ErrorCode::kSpawnFailed, "no user given");
+  auto identity = resolve_user(user);
+  if (!identity) return identity.error();
+  return (*identity)->account;
+}
+
+std::vector<std::string> child_environment(
+    const std::vector<std::string>& daemon_env, const Account* account,
     const std::vector<std::pair<std::string, std::string>>& overrides) {
   std::map<std::string, std::string> merged;
-  for (char** entry = environ; entry && *entry; ++entry) {
-    std::string text(*entry);
-    auto eq = text.find('=');
-    if (eq != std::string::npos) merged[text.substr(0, eq)] = text.substr(eq + 1);
+  for (const std::string& entry : daemon_env) {
+    auto eq = entry.find('=');
+    if (eq == std::string::npos) continue;
+    std::string name = entry.substr(0, eq);
+    if (!account || name == "PATH" || name == "LANG") merged[name] = entry.substr(eq + 1);
+  }
+  if (account) {
+    merged.try_emplace("PATH", kDefaultPath);
+    merged["HOME"] = account->home;
+    merged["USER"] = account->name;
+    merged["LOGNAME"] = account->name;
+    merged["SHELL"] = account->shell;
   }
   for (const auto& [key, value] : overrides) merged[key] = value;
   std::vector<std::string> env;

@@ -3,7 +3,9 @@
 // dispositions, only fds 0-2 (everything else is closed), stdin from /dev/null unless a pipe is
 // asked for, and the given environment, cwd, umask and user. A failure before exec (missing
 // binary, no permission, bad user or cwd) is reported to the parent with errno text, never as a
-// child that silently exits.
+// child that silently exits. Privilege invariants: the working directory is entered only after
+// the switch to `user` (so the user cannot reach a directory through root's permissions), and a
+// child that runs as another user never sees the daemon's environment.
 #pragma once
 
 #include "common/error.h"
@@ -28,10 +30,17 @@ struct OutputSpec {
 
 struct SpawnSpec {
   std::vector<std::string> argv;  // argv[0] is looked up in PATH when it has no '/'
-  std::vector<std::string> env;   // complete environment, "NAME=value"
-  std::string cwd;                // empty: inherit
+  // Variables set, in order (a later one wins), over the base environment: the daemon's own when
+  // `user` is empty (a child that stays root, as supervisord does), else a minimal login
+  // environment of that user (child_environment).
+  std::vector<std::pair<std::string, std::string>> env;
+  std::string cwd;  // empty: inherit; entered after the switch to `user`
+  int cwd_fd = -1;  // instead of cwd: a directory the caller opened (cwd names it in errors)
   std::optional<mode_t> umask;
   std::string user;  // empty: no change; otherwise needs root (or the same user)
+  // PR_SET_PDEATHSIG(SIGKILL): the child dies with the daemon (tasks, execs, agents). Supervised
+  // programs keep running, as under supervisord; a restarted taskd stops them (child_records.h).
+  bool die_with_daemon = false;
   StdinMode stdin_mode = StdinMode::kNull;
   OutputSpec stdout_spec;
   OutputSpec stderr_spec;
@@ -44,7 +53,8 @@ struct SpawnedProcess {
   UniqueFd stderr_pipe;  // read end (OutputMode::kPipe), non-blocking
 };
 
-// A command's spawn spec: `env` over the daemon's environment, stdio as in SpawnSpec's defaults.
+// A command's spawn spec (exec.run, task processes): `env` over the base environment, stdio as in
+// SpawnSpec's defaults, dies with the daemon.
 SpawnSpec command_spec(const std::vector<std::string>& argv,
                        const std::map<std::string, std::string>& env, const std::string& cwd,
                        std::optional<unsigned> umask, const std::string& user);
@@ -56,8 +66,22 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec);
 // does), so programs that iterate over every possible fd stay fast.
 void set_child_fd_soft_limit(unsigned long soft_limit);
 
-// The daemon's environment overlaid with `overrides`, as "NAME=value" strings.
-std::vector<std::string> merged_environment(
+// The passwd entry a child runs as.
+struct Account {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string home;
+  std::string shell;
+};
+// By name, or by numeric id when no such name exists; kSpawnFailed "no such user 'x'".
+Result<Account> look_up_account(const std::string& user);
+
+// Pure: the complete environment of a child. Without an account, `daemon_env` overlaid with
+// `overrides`. With one, only PATH (a default when the daemon has none) and LANG from
+// `daemon_env`, then HOME, USER, LOGNAME and SHELL of the account, then `overrides`.
+std::vector<std::string> child_environment(
+    const std::vector<std::string>& daemon_env, const Account* account,
     const std::vector<std::pair<std::string, std::string>>& overrides);
 
 }  // namespace taskd::supervisor
