@@ -13,6 +13,7 @@
 #include "daemon/rpc/event_bus.h"
 #include "daemon/rpc/server.h"
 #include "daemon/sessions/session_manager.h"
+#include "daemon/supervisor/child_records.h"
 #include "daemon/supervisor/reaper.h"
 #include "daemon/supervisor/supervisor.h"
 #include "daemon/tasks/task_manager.h"
@@ -108,12 +109,22 @@ struct App::Impl {
         !listening) {
       return listening.error();
     }
+    stop_previous_children();  // holding the socket lock: they are not another live taskd's
     auto guest_started = guest.start(server, config.daemon, cli.init_mode,
                                      [this] { request_shutdown("init signal"); });
     if (!guest_started) return guest_started.error();
     wait_for_signal();
     supervisor.start_autostart();
     return {};
+  }
+
+  // Children a killed taskd left behind, before anything is spawned again (child_records.h).
+  void stop_previous_children() {
+    std::string dir = config.daemon.data_dir + "/children";
+    supervisor::child_records::stop_survivors(dir, supervisor::child_records::kSurvivorGrace);
+    if (auto on = supervisor::child_records::enable(dir); !on) {
+      log(LogChannel::kSup).error("{}; children are not recorded", on.error().message);
+    }
   }
 
   void wait_for_signal() {

@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "common/signals.h"
+#include "daemon/supervisor/child_records.h"
 
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -35,6 +36,7 @@ void Reaper::reap_now() {
     pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid < 0 && errno == EINTR) continue;
     if (pid <= 0) return;
+    child_records::forget(pid);
     auto found = watchers_.find(pid);
     if (found == watchers_.end()) {
       log(LogChannel::kSup)

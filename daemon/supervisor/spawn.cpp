@@ -1,5 +1,7 @@
 #include "daemon/supervisor/spawn.h"
 
+#include "daemon/supervisor/child_records.h"
+
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
@@ -363,6 +365,7 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
     n = ::read(report_read.get(), &failure, sizeof failure);
   } while (n < 0 && errno == EINTR);
   if (n == 0) {
+    child_records::remember(pid);
     stdio->parent.pid = pid;
     return std::move(stdio->parent);
   }

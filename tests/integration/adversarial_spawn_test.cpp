@@ -1,12 +1,13 @@
-// Attacks on how taskd starts children (issue 10 findings 5, 14), against the real daemon: a
-// working directory reached through root's permissions, the daemon's secrets in a dropped child's
-// environment, and agents that always run as root.
+// Attacks on how taskd starts children (issue 10 findings 5, 14, 18), against the real daemon:
+// a working directory reached through root's permissions, the daemon's secrets in a dropped
+// child's environment, agents that always run as root, and children a killed taskd leaves behind.
 #include "tests/support/supervision_helpers.h"
 #include "tests/support/unprivileged.h"
 
 #include <gtest/gtest.h>
 #include <boost/json/serialize.hpp>
 
+#include <dirent.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -57,6 +58,20 @@ std::string uid_of(std::int64_t pid) {
     }
   }
   return "";
+}
+
+// Live processes whose command line contains `marker`.
+std::vector<pid_t> processes_with(const std::string& marker) {
+  std::vector<pid_t> found;
+  DIR* proc = ::opendir("/proc");
+  while (dirent* entry = proc ? ::readdir(proc) : nullptr) {
+    pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
+    if (pid <= 0 || !process_alive(pid)) continue;
+    std::string cmdline = read_file("/proc/" + std::string(entry->d_name) + "/cmdline");
+    if (cmdline.find(marker) != std::string::npos) found.push_back(pid);
+  }
+  if (proc) ::closedir(proc);
+  return found;
 }
 
 // Finding 5: exec.run {user: nobody, cwd: /root-only/x} started nobody inside x (chdir ran as
@@ -164,6 +179,48 @@ TEST(AdversarialSpawn, AnUnknownSessionsUserIsAConfigError) {
   EXPECT_NE(daemon.startup_error().find("sessions.user: no such user 'no-such-user-xyz'"),
             std::string::npos)
       << daemon.startup_error();
+}
+
+// Finding 18: after kill -9 of taskd its children lived on; the restarted taskd started a second
+// copy of every program, and a task's process outlived its task.
+TEST(AdversarialSpawn, ARestartAfterKillMinusNineLeavesOneCopyOfEachChild) {
+  std::string program_marker = "program-marker-" + std::to_string(::getpid());
+  std::string task_marker = "task-marker-" + std::to_string(::getpid());
+  Daemon daemon({.config = "[programs.svc]\n" +
+                           fake_cmd({"--out", program_marker, "--sleep", "600000"}) +
+                           "starttime = 0\n"});
+  ASSERT_TRUE(daemon.start()) << daemon.startup_error();
+  std::int64_t old_program = 0, old_task = 0;
+  {
+    RpcTestClient client(daemon.socket_path());
+    ASSERT_TRUE(wait_for_state(client, "svc", "RUNNING"));
+    old_program = pid_of(client, "svc");
+    auto task = result_of(
+        client, "tasks.create",
+        {{"id", "t"},
+         {"spec",
+          {{"process",
+            {{"command", {fake_child_binary(), "--out", task_marker, "--sleep", "600000"}}}}}}});
+    old_task = task.at("task").at("status").at("state").at("running").at("pid").as_int64();
+  }
+  ASSERT_TRUE(process_alive(static_cast<pid_t>(old_program)));
+  daemon.stop(SIGKILL);
+
+  EXPECT_TRUE(wait_until([&] { return !process_alive(static_cast<pid_t>(old_task)); }))
+      << "the task's process outlived the daemon";
+  ASSERT_TRUE(daemon.start()) << daemon.startup_error();
+  RpcTestClient client(daemon.socket_path());
+  ASSERT_TRUE(wait_for_state(client, "svc", "RUNNING"));
+  EXPECT_NE(pid_of(client, "svc"), old_program);
+  EXPECT_TRUE(wait_until([&] { return !process_alive(static_cast<pid_t>(old_program)); }))
+      << "the previous taskd's program still runs";
+  EXPECT_EQ(processes_with(program_marker).size(), 1u) << "two copies of the program";
+  EXPECT_TRUE(processes_with(task_marker).empty()) << "the old task process still runs";
+  EXPECT_NE(daemon.log().find("left running by a previous taskd"), std::string::npos)
+      << daemon.log();
+  for (std::int64_t pid : {old_program, old_task}) {
+    if (process_alive(static_cast<pid_t>(pid))) ::kill(static_cast<pid_t>(pid), SIGKILL);
+  }
 }
 
 }  // namespace
