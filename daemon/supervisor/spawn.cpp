@@ -395,6 +395,9 @@ void set_child_fd_soft_limit(unsigned long soft_limit) { g_child_fd_soft_limit =
 
 Result<Account> look_up_account(const std::string& user) {
   if (user.empty()) return make_error(ErrorCode::kSpawnFailed, "no user given");
+  if (user.find('\0') != std::string::npos) {
+    return make_error(ErrorCode::kSpawnFailed, "invalid user: a NUL byte");
+  }
   auto identity = resolve_user(user);
   if (!identity) return identity.error();
   return (*identity)->account;

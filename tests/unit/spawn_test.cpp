@@ -214,6 +214,7 @@ TEST(SpawnPrivileges, NulBytesAreRefusedNotCut) {
   spec.cwd = "";
   spec.env = {{"PATH=/evil:/bin", "x"}};
   EXPECT_FALSE(spawn_process(spec));
+  EXPECT_FALSE(look_up_account(std::string("nobody\0root", 11)));  // chowns agents' work dirs
 }
 
 TEST(SpawnEnvironment, MinimalForAnAccount) {
