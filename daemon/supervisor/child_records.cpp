@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -70,10 +71,36 @@ bool still_running(const Survivor& survivor) {
 void signal_survivor(const Survivor& survivor, int signal) {
   auto stat = same_process(survivor);
   if (!stat) return;
-  if (stat->pgid == survivor.pid) {
+  if (survivor.leader && stat->pgid == survivor.pid) {
     ::killpg(survivor.pid, signal);
   } else if (stat->state != 'Z') {
     ::kill(survivor.pid, signal);
+  }
+}
+
+// Every live process by session id (one pass over /proc for all records).
+std::multimap<pid_t, ProcStat> processes_by_session() {
+  std::multimap<pid_t, ProcStat> by_session;
+  DIR* proc = ::opendir("/proc");
+  while (dirent* entry = proc ? ::readdir(proc) : nullptr) {
+    auto pid = parse_number<pid_t>(entry->d_name);
+    auto stat = pid ? read_proc_stat(*pid) : std::nullopt;
+    if (stat && stat->state != 'Z') by_session.emplace(stat->session, std::move(*stat));
+  }
+  if (proc) ::closedir(proc);
+  return by_session;
+}
+
+// A recorded child that is gone may have left helpers in its session (`sh -c "helper & exec
+// leader"`, the leader then died): those started after it are its.
+void add_orphaned_members(const Survivor& gone, const std::multimap<pid_t, ProcStat>& by_session,
+                          std::vector<Survivor>& survivors) {
+  auto [begin, end] = by_session.equal_range(gone.pid);
+  for (auto it = begin; it != end; ++it) {
+    const ProcStat& member = it->second;
+    if (member.pid == gone.pid || member.pid == ::getpid() || member.start_time < gone.start_time)
+      continue;
+    survivors.push_back(Survivor{member.pid, member.start_time, printable(member.command), false});
   }
 }
 
@@ -124,9 +151,11 @@ std::optional<ProcStat> parse_proc_stat(std::string_view text) {
   if (fields.size() < 20 || fields[0].size() != 1) return std::nullopt;
   stat.state = fields[0][0];
   auto pgid = parse_number<pid_t>(fields[2]);                 // field 5
+  auto session = parse_number<pid_t>(fields[3]);              // field 6
   auto start = parse_number<unsigned long long>(fields[19]);  // field 22
-  if (!pgid || !start) return std::nullopt;
+  if (!pgid || !session || !start) return std::nullopt;
   stat.pgid = *pgid;
+  stat.session = *session;
   stat.start_time = *start;
   return stat;
 }
@@ -172,15 +201,20 @@ std::vector<Survivor> find_survivors(const std::string& dir) {
   UniqueFd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
   DIR* listing = dir_fd ? ::fdopendir(::dup(dir_fd.get())) : nullptr;
   if (!listing) return survivors;
+  std::optional<std::multimap<pid_t, ProcStat>> by_session;  // read once, when first needed
   while (dirent* entry = ::readdir(listing)) {
     auto pid = parse_number<pid_t>(entry->d_name);
     std::string text = pid ? read_small_file(dir_fd.get(), entry->d_name) : "";
     if (!text.empty() && text.back() == '\n') text.pop_back();
     auto start = parse_number<unsigned long long>(text);
     if (!pid || *pid <= 1 || *pid == ::getpid() || !start) continue;
-    Survivor survivor{*pid, *start, ""};
+    Survivor survivor{*pid, *start, "", true};
     auto stat = same_process(survivor);
-    if (!stat || stat->state == 'Z') continue;
+    if (!stat || stat->state == 'Z') {
+      if (!by_session) by_session = processes_by_session();
+      add_orphaned_members(survivor, *by_session, survivors);
+      continue;
+    }
     survivor.command = printable(stat->command);
     survivors.push_back(survivor);
   }
@@ -191,8 +225,8 @@ std::vector<Survivor> find_survivors(const std::string& dir) {
 std::vector<Survivor> stop_survivors(const std::string& dir, std::chrono::milliseconds grace) {
   std::vector<Survivor> survivors = find_survivors(dir);
   for (const Survivor& survivor : survivors) {
-    logger().warn("stopping pid={} ('{}') left running by a previous taskd: SIGTERM to its group",
-                  survivor.pid, survivor.command);
+    logger().warn("stopping pid={} ('{}') left running by a previous taskd: SIGTERM to {}",
+                  survivor.pid, survivor.command, survivor.leader ? "its group" : "it");
     signal_survivor(survivor, SIGTERM);
     signal_survivor(survivor, SIGCONT);  // a stopped process must run to see SIGTERM
   }

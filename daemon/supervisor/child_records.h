@@ -25,6 +25,7 @@ struct ProcStat {
   pid_t pid = 0;
   char state = '?';  // 'Z': a zombie, already dead
   pid_t pgid = 0;
+  pid_t session = 0;
   unsigned long long start_time = 0;  // clock ticks after boot
   std::string command;                // comm: up to 15 bytes the process chose itself
 };
@@ -44,9 +45,14 @@ struct Survivor {
   pid_t pid = 0;
   unsigned long long start_time = 0;
   std::string command;
+  // true: a recorded child (a session and group leader), signalled with its whole group. false: a
+  // process left in the session of a recorded child that is gone, signalled alone.
+  bool leader = true;
 };
 
-// The records in `dir` that still name a live process: same pid, same start time, not a zombie.
+// The records in `dir` that still name a live process (same pid, same start time, not a zombie)
+// and, for a recorded child that is gone, the live members of its session started after it. (Its
+// session id cannot have been recycled while any member lives.)
 std::vector<Survivor> find_survivors(const std::string& dir);
 
 // SIGTERM to SIGKILL for a survivor (a fixed grace: its program's stoptime may have changed).

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@ TEST(ChildRecords, ParsesProcStatWithAHostileCommand) {
   EXPECT_EQ(parsed->command, "a) b (c");
   EXPECT_EQ(parsed->state, 'S');
   EXPECT_EQ(parsed->pgid, 4242);
+  EXPECT_EQ(parsed->session, 4242);
   EXPECT_EQ(parsed->start_time, 987654u);
   EXPECT_FALSE(parse_proc_stat("4242 (x) S 1 2"));
   EXPECT_FALSE(parse_proc_stat("nonsense"));
@@ -112,6 +114,33 @@ TEST(ChildRecords, StopsSurvivorsAndTheirGroupButNotARecycledPid) {
   EXPECT_TRUE(find_survivors(records).empty());
   EXPECT_FALSE(test::path_exists(records + "/" + std::to_string(innocent.pid)))
       << "records are removed after the sweep";
+}
+
+// `sh -c "helper & exec leader"` whose leader died while taskd was down: the helper, still in the
+// recorded child's session, is stopped too.
+TEST(ChildRecords, StopsHelpersWhoseRecordedLeaderIsGone) {
+  test::TempDir dir;
+  std::string records = dir.file("children");
+  ASSERT_TRUE(enable(records));
+  SpawnSpec spec;
+  spec.argv = {"sh", "-c", test::fake_child_binary() + " --sleep 30000 >/dev/null & echo $!"};
+  auto leader = spawn_process(spec);
+  disable();
+  ASSERT_TRUE(leader);
+  ::fcntl(leader->stdout_pipe.get(), F_SETFL, 0);
+  char text[32] = {};
+  ASSERT_GT(::read(leader->stdout_pipe.get(), text, sizeof text - 1), 0);
+  pid_t helper = static_cast<pid_t>(std::atoi(text));
+  ::waitpid(leader->pid, nullptr, 0);  // the leader is gone, its record stays
+  ASSERT_TRUE(test::process_alive(helper));
+
+  auto stopped = stop_survivors(records, 5s);
+  ASSERT_EQ(stopped.size(), 1u);
+  EXPECT_EQ(stopped[0].pid, helper);
+  EXPECT_FALSE(stopped[0].leader);
+  bool gone = test::wait_until([&] { return !test::process_alive(helper); }, 10s);
+  if (!gone) ::kill(helper, SIGKILL);
+  EXPECT_TRUE(gone) << "the helper of a dead recorded leader survived";
 }
 
 }  // namespace
