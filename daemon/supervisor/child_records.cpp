@@ -209,7 +209,8 @@ std::vector<Survivor> find_survivors(const std::string& dir) {
     auto start = parse_number<unsigned long long>(text);
     if (!pid || *pid <= 1 || *pid == ::getpid() || !start) continue;
     Survivor survivor{*pid, *start, "", true};
-    auto stat = same_process(survivor);
+    auto stat = read_proc_stat(*pid);
+    if (stat && stat->start_time != *start) continue;  // the pid was recycled: so was its session
     if (!stat || stat->state == 'Z') {
       if (!by_session) by_session = processes_by_session();
       add_orphaned_members(survivor, *by_session, survivors);

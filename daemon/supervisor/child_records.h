@@ -52,7 +52,8 @@ struct Survivor {
 
 // The records in `dir` that still name a live process (same pid, same start time, not a zombie)
 // and, for a recorded child that is gone, the live members of its session started after it. (Its
-// session id cannot have been recycled while any member lives.)
+// session id cannot have been recycled while any member lives; a pid in use by another process
+// means it was, and then nothing of that record is touched.)
 std::vector<Survivor> find_survivors(const std::string& dir);
 
 // SIGTERM to SIGKILL for a survivor (a fixed grace: its program's stoptime may have changed).

@@ -40,9 +40,11 @@ TEST(ChildRecords, ReadsItsOwnStat) {
 
 struct Sleeper {
   pid_t pid = -1;
-  Sleeper() {
+  // with_helper: a shell that waits for a helper in its session.
+  explicit Sleeper(bool with_helper = false) {
     SpawnSpec spec;
     spec.argv = {test::fake_child_binary(), "--sleep", "30000"};
+    if (with_helper) spec.argv = {"sh", "-c", test::fake_child_binary() + " --sleep 30000 & wait"};
     spec.stdout_spec.mode = OutputMode::kNull;
     auto spawned = spawn_process(spec);
     if (spawned) pid = spawned->pid;
@@ -97,12 +99,20 @@ TEST(ChildRecords, StopsSurvivorsAndTheirGroupButNotARecycledPid) {
   test::TempDir dir;
   std::string records = dir.file("children");
   ASSERT_TRUE(enable(records));
-  Sleeper survivor, innocent;
+  Sleeper survivor, innocent(true);
   disable();
   auto stat = read_proc_stat(innocent.pid);
   ASSERT_TRUE(stat);
+  // An older process had this pid: the innocent one and the helper in its session are newer.
   test::write_file(records + "/" + std::to_string(innocent.pid),
-                   std::to_string(stat->start_time + 1) + "\n");
+                   std::to_string(stat->start_time - 1) + "\n");
+  pid_t helper = 0;
+  ASSERT_TRUE(test::wait_until([&] {
+    std::string children = test::read_file("/proc/" + std::to_string(innocent.pid) + "/task/" +
+                                           std::to_string(innocent.pid) + "/children");
+    helper = static_cast<pid_t>(std::atoi(children.c_str()));
+    return helper > 0;
+  }));
   auto stopped = stop_survivors(records, 5s);
   ASSERT_EQ(stopped.size(), 1u);
   EXPECT_EQ(stopped[0].pid, survivor.pid);
@@ -111,6 +121,8 @@ TEST(ChildRecords, StopsSurvivorsAndTheirGroupButNotARecycledPid) {
   survivor.pid = -1;
   EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
   EXPECT_TRUE(test::process_alive(innocent.pid)) << "a process with a recycled pid was killed";
+  EXPECT_TRUE(test::process_alive(helper)) << "a recycled pid's session was stopped";
+  ::kill(helper, SIGKILL);
   EXPECT_TRUE(find_survivors(records).empty());
   EXPECT_FALSE(test::path_exists(records + "/" + std::to_string(innocent.pid)))
       << "records are removed after the sweep";
