@@ -26,6 +26,8 @@ namespace {
 constexpr std::int64_t kDefaultRunTimeoutMs = 60'000;
 constexpr std::int64_t kDefaultCheckTimeoutMs = 30'000;
 constexpr std::uint64_t kCommandOutputLimit = 64 * 1024;
+// Setup file steps of all tasks share these threads.
+constexpr std::size_t kFileWorkThreads = 2;
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -81,7 +83,10 @@ std::string_view poll_status_name(PollResult::Status status) {
 
 TaskManager::TaskManager(asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir,
                          TaskCodec codec)
-    : io_(io), reaper_(reaper), store_(data_dir + "/tasks", std::move(codec)) {}
+    : io_(io),
+      reaper_(reaper),
+      store_(data_dir + "/tasks", std::move(codec)),
+      file_work_(kFileWorkThreads) {}
 
 void TaskManager::load() {
   for (auto& record : store_.load_all()) {
@@ -203,8 +208,13 @@ asio::awaitable<Result<void>> TaskManager::run_setup(std::string id, std::uint64
     std::string label =
         "step " + std::to_string(i) + " (" + std::string(step_kind_name(step.kind)) + ")";
     if (step.kind != SetupStep::Kind::kRun) {
-      if (auto applied = apply_file_step(step); !applied) {
-        co_return make_error(applied.error().code, label + ": " + applied.error().message);
+      // On the pool, with its own copy: the task may be deleted while the step runs.
+      std::function<Result<void>()> work = [copy = step] { return apply_file_step(copy); };
+      Result<void> applied = co_await file_work_.run(std::move(work));
+      if (!applied) {
+        Error error = applied.error();
+        error.message = label + ": " + error.message;
+        co_return error;
       }
       continue;
     }
@@ -342,8 +352,25 @@ asio::awaitable<Result<PollResult>> TaskManager::poll(std::string id) {
   co_return result;
 }
 
-asio::awaitable<SyncReport> TaskManager::sync(std::vector<DesiredTask> desired,
-                                              std::chrono::milliseconds grace) {
+Result<void> TaskManager::validate_all(const std::vector<DesiredTask>& desired) const {
+  for (std::size_t i = 0; i < desired.size(); ++i) {
+    auto ok = validate(desired[i]);
+    if (ok) continue;
+    Error error = ok.error();
+    std::string prefix = "tasks[" + std::to_string(i) + "]";
+    error.message = prefix + ": " + error.message;
+    for (auto& [key, value] : error.data) {
+      if (key == "field") value = prefix + "." + value;
+    }
+    return error;
+  }
+  return {};
+}
+
+asio::awaitable<Result<SyncReport>> TaskManager::sync(std::vector<DesiredTask> desired,
+                                                      std::chrono::milliseconds grace) {
+  // Every entry is checked before anything changes: one bad entry must not delete the others.
+  if (auto valid = validate_all(desired); !valid) co_return valid.error();
   SyncReport report;
   std::vector<std::string> existing;
   for (const auto& [id, task] : tasks_) existing.push_back(id);
@@ -374,7 +401,7 @@ asio::awaitable<SyncReport> TaskManager::sync(std::vector<DesiredTask> desired,
       (replacing ? report.replaced : report.created).push_back(id);
     }
   }
-  co_return report;
+  co_return Result<SyncReport>(std::move(report));
 }
 
 asio::awaitable<void> TaskManager::stop_all() {

@@ -3,6 +3,7 @@
 // shows the same list (a process that was running is reported terminated, daemon_restart).
 #pragma once
 
+#include "daemon/tasks/blocking_pool.h"
 #include "daemon/tasks/task_process.h"
 #include "daemon/tasks/task_store.h"
 
@@ -63,8 +64,9 @@ class TaskManager {
   // False when there was nothing to delete.
   boost::asio::awaitable<bool> remove(std::string id, std::chrono::milliseconds grace);
   boost::asio::awaitable<Result<PollResult>> poll(std::string id);
-  boost::asio::awaitable<SyncReport> sync(std::vector<DesiredTask> desired,
-                                          std::chrono::milliseconds grace);
+  // kInvalidParams naming tasks[i] when any entry is invalid: then nothing is changed.
+  boost::asio::awaitable<Result<SyncReport>> sync(std::vector<DesiredTask> desired,
+                                                  std::chrono::milliseconds grace);
   // Stops every task process (daemon shutdown); states are saved as daemon_shutdown.
   boost::asio::awaitable<void> stop_all();
 
@@ -86,6 +88,7 @@ class TaskManager {
   void start_process(Task& task);
   void on_process_exit(const std::string& id, std::uint64_t generation, int wait_status);
   Result<void> validate(const DesiredTask& task) const;
+  Result<void> validate_all(const std::vector<DesiredTask>& desired) const;
 
   boost::asio::io_context& io_;
   supervisor::Reaper& reaper_;
@@ -94,6 +97,7 @@ class TaskManager {
   std::uint64_t next_generation_ = 1;
   OnEvent on_event_;
   std::string stopping_reason_;  // set during stop_all
+  BlockingPool file_work_;       // last: joined before anything above is destroyed
 };
 
 }  // namespace taskd::tasks
