@@ -57,12 +57,14 @@ class TaskManager {
   void load();
   void on_event(OnEvent handler) { on_event_ = std::move(handler); }
 
-  // kAlreadyExists, kInvalidParams (bad id or paths). The record says READY or FAIL.
+  // kAlreadyExists, kInvalidParams (bad id or paths), kIo when task.json cannot be made durable
+  // (the task is then not kept). The record says READY or FAIL and is on disk.
   boost::asio::awaitable<Result<TaskRecord>> create(DesiredTask task);
   const TaskRecord* get(const std::string& id) const;
   std::vector<const TaskRecord*> list() const;
   // False when there was nothing to delete.
   boost::asio::awaitable<bool> remove(std::string id, std::chrono::milliseconds grace);
+  // kIo when a DONE could not be saved (it is then not reported).
   boost::asio::awaitable<Result<PollResult>> poll(std::string id);
   // kInvalidParams naming tasks[i] when any entry is invalid: then nothing is changed.
   boost::asio::awaitable<Result<SyncReport>> sync(std::vector<DesiredTask> desired,
@@ -82,9 +84,15 @@ class TaskManager {
   };
 
   Task* find(const std::string& id, std::uint64_t generation);
-  void save(const Task& task);
+  Result<void> save(const Task& task);
+  void save_or_log(const Task& task);  // for updates no reply waits on
   void emit(std::string_view type, const Task& task);
   boost::asio::awaitable<Result<void>> run_setup(std::string id, std::uint64_t generation);
+  boost::asio::awaitable<Result<void>> run_setup_guarded(std::string id,
+                                                         std::uint64_t generation);
+  boost::asio::awaitable<Result<TaskRecord>> finish_ready(std::string id,
+                                                          std::uint64_t generation);
+  boost::asio::awaitable<Result<TaskRecord>> abandon(std::string id, Error error);
   void start_process(Task& task);
   void on_process_exit(const std::string& id, std::uint64_t generation, int wait_status);
   Result<void> validate(const DesiredTask& task) const;
