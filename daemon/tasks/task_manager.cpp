@@ -184,7 +184,9 @@ asio::awaitable<Result<TaskRecord>> TaskManager::create(DesiredTask desired) {
   std::string id = desired.id;
   Task& added = *(tasks_[id] = std::move(task));
   // Saved PENDING before setup changes anything, so a crash during setup leaves a FAIL record.
-  if (auto saved = save(added); !saved) co_return co_await abandon(id, saved.error());
+  if (!added.spec.setup.empty()) {
+    if (auto saved = save(added); !saved) co_return co_await abandon(id, saved.error());
+  }
   emit("created", added);
 
   auto started = Clock::now();

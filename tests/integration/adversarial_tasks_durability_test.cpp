@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -97,6 +98,42 @@ TEST(TaskDurability, AFullDataDirAnswersIoErrorAndKeepsNothing) {
     ids.insert(std::string(task.at("id").as_string()));
   EXPECT_EQ(ids, (std::set<std::string>{"after", "before"}));
   daemon.stop();
+}
+
+// The lowest descriptor number `pid` has free: the next open(2) would get it.
+rlim_t lowest_free_fd(pid_t pid) {
+  std::set<long> used;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ec);
+       !ec && it != fs::directory_iterator(); it.increment(ec))
+    used.insert(std::stol(it->path().filename().string()));
+  long fd = 0;
+  while (used.contains(fd)) ++fd;
+  return static_cast<rlim_t>(fd);
+}
+
+TEST(TaskDurability, AtTheFdLimitCreateAnswersIoErrorAndKeepsNothing) {
+  Daemon daemon;
+  ASSERT_TRUE(daemon.start()) << daemon.startup_error();
+  RpcTestClient client(daemon.socket_path());
+  ASSERT_TRUE(client.call("daemon.health", nullptr).as_object().contains("result"));
+  rlimit before{};
+  ASSERT_EQ(::prlimit(daemon.pid(), RLIMIT_NOFILE, nullptr, &before), 0);
+  rlimit tight = before;
+  tight.rlim_cur = lowest_free_fd(daemon.pid());  // no new descriptor can be opened
+  ASSERT_EQ(::prlimit(daemon.pid(), RLIMIT_NOFILE, &tight, nullptr), 0);
+  auto lost = client.call("tasks.create", {{"id", "lost"}, {"spec", json::object{}}});
+  ASSERT_EQ(::prlimit(daemon.pid(), RLIMIT_NOFILE, &before, nullptr), 0);
+  ASSERT_TRUE(lost.as_object().contains("error")) << json::serialize(lost);
+  EXPECT_EQ(lost.at("error").at("code").as_int64(), -32014);
+  EXPECT_EQ(lost.at("error").at("data").at("errno").as_string(), "EMFILE");
+  EXPECT_EQ(
+      client.call("tasks.get", {{"id", "lost"}}).at("error").at("data").at("code").as_string(),
+      "NOT_FOUND");
+  EXPECT_FALSE(path_exists(daemon.data_dir() + "/tasks/lost"));
+  EXPECT_TRUE(client.call("tasks.create", {{"id", "kept"}, {"spec", json::object{}}})
+                  .as_object()
+                  .contains("result"));
 }
 
 TEST(TaskDurability, AKillDuringSetupLeavesAFailedTaskNotNothing) {
