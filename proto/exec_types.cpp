@@ -35,8 +35,7 @@ void check_command_strings(Fields& fields, const CommandStrings& command) {
   }
   if (has_nul(command.cwd)) fields.fail("cwd", "must not contain NUL bytes");
   if (has_nul(command.user)) fields.fail("user", "must not contain NUL bytes");
-  if (is_out_of_range_id(command.user))
-    fields.fail("user", "is not a valid uid (0 to 4294967294)");
+  if (is_out_of_range_id(command.user)) fields.fail("user", "is not a valid uid (0 to 4294967294)");
 }
 
 Result<ExecParams> decode_exec_params(const json::value& params) {
@@ -63,8 +62,7 @@ Result<ExecParams> decode_exec_params(const json::value& params) {
   if (decoded.cmd.empty() || decoded.cmd.front().empty())
     fields.fail("cmd", "must name a program to run");
   decoded.cmd.insert(decoded.cmd.end(), args.begin(), args.end());
-  check_command_strings(fields,
-                        {"cmd", decoded.cmd, decoded.env, decoded.cwd, decoded.user});
+  check_command_strings(fields, {"cmd", decoded.cmd, decoded.env, decoded.cwd, decoded.user});
   if (!umask.is_null()) {
     unsigned value = 0;
     if (!decode_umask(umask, value)) fields.fail("umask", "must be an octal umask such as \"022\"");

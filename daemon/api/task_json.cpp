@@ -45,8 +45,7 @@ void check_owner(Fields& fields, const std::string& owner) {
   std::string group = colon == std::string::npos ? "" : owner.substr(colon + 1);
   if (owner.find('\0') != std::string::npos) {
     fields.fail("owner", "must not contain NUL bytes");
-  } else if (group.find(':') != std::string::npos ||
-             (user.empty() && group.empty())) {
+  } else if (group.find(':') != std::string::npos || (user.empty() && group.empty())) {
     fields.fail("owner", "must be \"user\", \"user:group\" or \":group\"");
   } else if (is_out_of_range_id(user) || is_out_of_range_id(group)) {
     fields.fail("owner", "has an id out of range (0 to 4294967294)");
@@ -77,8 +76,8 @@ Result<CommandSpec> decode_command(const json::value& value, const std::string& 
     command.umask = parsed;
   }
   if (command.timeout_ms < 0) fields.fail("timeout_ms", "must not be negative");
-  proto::check_command_strings(
-      fields, {"command", command.argv, command.env, command.cwd, command.user});
+  proto::check_command_strings(fields,
+                               {"command", command.argv, command.env, command.cwd, command.user});
   if (auto done = fields.finish(); !done) return done.error();
   return command;
 }

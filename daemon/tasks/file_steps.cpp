@@ -122,8 +122,9 @@ Result<void> write_file(const SetupStep& step) {
   auto temp = create_temp(*parent);
   if (!temp) return temp.error();
   auto written = write_all(temp->fd.get(), step.content, parent->path());
-  if (written) written = set_owner_and_mode(temp->fd.get(), parent->path(), step.owner,
-                                            step.mode.value_or(0644));
+  if (written)
+    written =
+        set_owner_and_mode(temp->fd.get(), parent->path(), step.owner, step.mode.value_or(0644));
   if (written && ::renameat(parent->fd.get(), temp->name.c_str(), parent->fd.get(),
                             parent->name.c_str()) != 0) {
     written = os_error("replace", parent->path(), errno);

@@ -58,8 +58,8 @@ Result<void> remove_tree(int parent_fd, const std::string& name, const std::stri
                          dev_t dev, int depth);
 
 // One entry inside a directory being emptied.
-Result<void> remove_child(int dir_fd, const std::string& name, const std::string& shown,
-                          dev_t dev, int depth) {
+Result<void> remove_child(int dir_fd, const std::string& name, const std::string& shown, dev_t dev,
+                          int depth) {
   struct stat st {};
   if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     if (errno == ENOENT) return {};

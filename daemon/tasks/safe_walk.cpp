@@ -47,7 +47,8 @@ int open_directory_at(int dir_fd, const std::string& name, bool follow) {
   long fd = ::syscall(SYS_openat2, dir_fd, name.c_str(), &how, sizeof how);
   if (fd >= 0 || errno != ENOSYS) return static_cast<int>(fd);
   // Kernels before 5.6: one component at a time with O_NOFOLLOW is just as strict.
-  return ::openat(dir_fd, name.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
+  return ::openat(dir_fd, name.c_str(),
+                  O_PATH | O_DIRECTORY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 }
 
 // Creates `name` as a directory with exactly kParentMode (not the umask's); EEXIST is fine.
@@ -148,8 +149,8 @@ Result<UniqueFd> open_existing(const ParentDir& parent) {
                               parent.path() + " is not a regular file or directory; refusing it");
   if (type != S_IFREG && type != S_IFDIR) return not_plain;
   const char* name = parent.name.empty() ? "." : parent.name.c_str();
-  UniqueFd fd(::openat(parent.fd.get(), name,
-                       O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC));
+  UniqueFd fd(
+      ::openat(parent.fd.get(), name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC));
   if (!fd) {
     if (errno == ELOOP) return refused_symlink(parent.path());
     return os_error("open", parent.path(), errno);

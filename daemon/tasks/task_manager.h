@@ -88,10 +88,8 @@ class TaskManager {
   void save_or_log(const Task& task);  // for updates no reply waits on
   void emit(std::string_view type, const Task& task);
   boost::asio::awaitable<Result<void>> run_setup(std::string id, std::uint64_t generation);
-  boost::asio::awaitable<Result<void>> run_setup_guarded(std::string id,
-                                                         std::uint64_t generation);
-  boost::asio::awaitable<Result<TaskRecord>> finish_ready(std::string id,
-                                                          std::uint64_t generation);
+  boost::asio::awaitable<Result<void>> run_setup_guarded(std::string id, std::uint64_t generation);
+  boost::asio::awaitable<Result<TaskRecord>> finish_ready(std::string id, std::uint64_t generation);
   boost::asio::awaitable<Result<TaskRecord>> abandon(std::string id, Error error);
   void start_process(Task& task);
   void on_process_exit(const std::string& id, std::uint64_t generation, int wait_status);

@@ -1,6 +1,6 @@
 // Task state on disk: DATA_DIR/tasks/ID/task.json (written atomically and durably: a successful
-// save survives a crash) next to the task's process logs. The JSON encoding is injected (proto/task_types), so this module stays
-// JSON-free.
+// save survives a crash) next to the task's process logs. The JSON encoding is injected
+// (proto/task_types), so this module stays JSON-free.
 #pragma once
 
 #include "common/error.h"

@@ -90,14 +90,12 @@ TEST_F(AdversarialTasks, ChmodChownAndMkdirRefusePlantedSymlinks) {
   auto mkdir = create("mkdir", {{{"kind", "mkdir"}, {"path", agent + "/dirlink/new/deeper"}}});
   EXPECT_EQ(mkdir.at("result").as_string(), "FAIL") << json::serialize(mkdir);
   EXPECT_NE(reason(mkdir).find("symlink"), std::string::npos) << reason(mkdir);
-  auto write = create("write", {{{"kind", "write"},
-                                 {"path", agent + "/dirlink/planted"},
-                                 {"content", "x"}}});
+  auto write = create(
+      "write", {{{"kind", "write"}, {"path", agent + "/dirlink/planted"}, {"content", "x"}}});
   EXPECT_EQ(write.at("result").as_string(), "FAIL") << json::serialize(write);
-  auto chmod_dir = create("chmod-dir", {{{"kind", "mkdir"},
-                                         {"path", agent + "/dirlink"},
-                                         {"mode", "0777"},
-                                         {"owner", "nobody"}}});
+  auto chmod_dir = create(
+      "chmod-dir",
+      {{{"kind", "mkdir"}, {"path", agent + "/dirlink"}, {"mode", "0777"}, {"owner", "nobody"}}});
   EXPECT_EQ(chmod_dir.at("result").as_string(), "FAIL") << json::serialize(chmod_dir);
   EXPECT_FALSE(path_exists(work.file("victim-dir/new")));
   EXPECT_FALSE(path_exists(work.file("victim-dir/planted")));
@@ -145,10 +143,8 @@ TEST_F(AdversarialTasks, WriteReplacesTheInodeSoAnOldFdNeverSeesTheNewContent) {
   // The agent keeps a descriptor of the world-readable first version open.
   UniqueFd old_fd(::open(secret.c_str(), O_RDONLY));
   ASSERT_TRUE(old_fd);
-  auto r = create("v2", {{{"kind", "write"},
-                          {"path", secret},
-                          {"content", "private\n"},
-                          {"mode", "0600"}}});
+  auto r = create(
+      "v2", {{{"kind", "write"}, {"path", secret}, {"content", "private\n"}, {"mode", "0600"}}});
   EXPECT_EQ(r.at("result").as_string(), "READY") << json::serialize(r);
   char buffer[64] = {};
   ssize_t n = ::pread(old_fd.get(), buffer, sizeof buffer - 1, 0);
@@ -184,9 +180,10 @@ TEST_F(AdversarialTasks, RemoveRefusesTheRootAndMountPointsAndStaysOnOneFileSyst
   write_file(work.file("tree/mnt/keep"), "other file system\n");
   ASSERT_EQ(::symlink(work.file("victim-dir").c_str(), work.file("tree/link").c_str()), 0);
   write_file(work.file("victim-dir/inside"), "x");
-  auto tree = create("tree", {{{"kind", "remove"}, {"path", work.file("tree")}, {"recursive", true}}});
-  auto mount_point = create(
-      "mnt", {{{"kind", "remove"}, {"path", work.file("tree/mnt")}, {"recursive", true}}});
+  auto tree =
+      create("tree", {{{"kind", "remove"}, {"path", work.file("tree")}, {"recursive", true}}});
+  auto mount_point =
+      create("mnt", {{{"kind", "remove"}, {"path", work.file("tree/mnt")}, {"recursive", true}}});
   bool kept = path_exists(work.file("tree/mnt/keep"));
   ::umount2(work.file("tree/mnt").c_str(), MNT_DETACH);
   EXPECT_EQ(tree.at("result").as_string(), "FAIL") << json::serialize(tree);
@@ -206,13 +203,14 @@ TEST_F(AdversarialTasks, OversizedIdsAreRefusedNotWrapped) {
             "NOT_FOUND");  // not a task left PENDING forever
   EXPECT_FALSE(path_exists(work.file("owned")));
   std::string out = work.file("whoami");
-  auto run = create("run", {{{"kind", "run"},
-                             {"command", {"sh", "-c", "id -u > " + out}},
-                             {"user", "4294967296"}}});
+  auto run = create(
+      "run",
+      {{{"kind", "run"}, {"command", {"sh", "-c", "id -u > " + out}}, {"user", "4294967296"}}});
   EXPECT_EQ(field(run), "spec.setup[0].user") << json::serialize(run);
   EXPECT_FALSE(path_exists(out)) << "ran as uid " << read_file(out);
   auto exec = call("exec.run", {{"cmd", {"id", "-u"}}, {"user", "4294967296"}});
-  ASSERT_TRUE(exec.as_object().contains("error")) << "ran as uid " << exec.at("result").at("stdout");
+  ASSERT_TRUE(exec.as_object().contains("error"))
+      << "ran as uid " << exec.at("result").at("stdout");
   EXPECT_EQ(field(exec.at("error")), "user");
 }
 
@@ -247,12 +245,13 @@ TEST_F(AdversarialTasks, NulBytesAreRefusedWhereTheyReachASystemCall) {
 
 TEST_F(AdversarialTasks, SyncWithOneInvalidEntryChangesNothing) {
   create("a", {});
-  auto b = call("tasks.create",
-                {{"id", "b"}, {"spec", {{"process", {{"command", {"sleep", "100"}}}}}}});
+  auto b =
+      call("tasks.create", {{"id", "b"}, {"spec", {{"process", {{"command", {"sleep", "100"}}}}}}});
   auto pid = b.at("result").at("task").at("status").at("state").at("running").at("pid").as_int64();
-  auto bad_id = call("tasks.sync", {{"tasks",
-                                     {{{"id", "c"}, {"spec", json::object{}}},
-                                      {{"id", "../bad"}, {"spec", json::object{}}}}}});
+  auto bad_id = call(
+      "tasks.sync",
+      {{"tasks",
+        {{{"id", "c"}, {"spec", json::object{}}}, {{"id", "../bad"}, {"spec", json::object{}}}}}});
   ASSERT_TRUE(bad_id.as_object().contains("error")) << json::serialize(bad_id);
   EXPECT_EQ(field(bad_id.at("error")), "tasks[1].id");
   json::object bad_step{{"kind", "write"}, {"path", "relative"}, {"content", "x"}};

@@ -14,9 +14,9 @@ TEST(NumericId, AcceptsDecimalIdsBelowTheNoChangeValue) {
 }
 
 TEST(NumericId, RefusesWhatWouldWrapOrMeanNoChange) {
-  for (const char* text : {"4294967295", "4294967296", "4294968296", "18446744073709551616",
-                           "99999999999999999999999", "-1", "+5", " 5", "5 ", "", "0x10", "1e3",
-                           "12a"}) {
+  for (const char* text :
+       {"4294967295", "4294967296", "4294968296", "18446744073709551616", "99999999999999999999999",
+        "-1", "+5", " 5", "5 ", "", "0x10", "1e3", "12a"}) {
     EXPECT_FALSE(parse_numeric_id(text)) << text;
   }
   EXPECT_FALSE(parse_numeric_id(std::string_view("5\0", 2)));
