@@ -1,5 +1,6 @@
 #include "proto/exec_types.h"
 
+#include "common/ids.h"
 #include "common/signals.h"
 #include "common/text_encoding.h"
 #include "proto/params.h"
@@ -20,6 +21,21 @@ bool decode_umask(const json::value& value, unsigned& out) {
   if (parsed > 0777) return false;
   out = parsed;
   return true;
+}
+
+void check_command_strings(Fields& fields, const CommandStrings& command) {
+  auto has_nul = [](std::string_view text) { return text.find('\0') != std::string_view::npos; };
+  for (const auto& word : command.argv) {
+    if (has_nul(word)) fields.fail(command.argv_field, "must not contain NUL bytes");
+  }
+  for (const auto& [key, value] : command.env) {
+    if (key.empty() || key.find('=') != std::string::npos || has_nul(key) || has_nul(value)) {
+      fields.fail("env", "names must be non-empty without '=' and nothing may contain NUL");
+    }
+  }
+  if (has_nul(command.cwd)) fields.fail("cwd", "must not contain NUL bytes");
+  if (has_nul(command.user)) fields.fail("user", "must not contain NUL bytes");
+  if (is_out_of_range_id(command.user)) fields.fail("user", "is not a valid uid (0 to 4294967294)");
 }
 
 Result<ExecParams> decode_exec_params(const json::value& params) {
@@ -46,9 +62,7 @@ Result<ExecParams> decode_exec_params(const json::value& params) {
   if (decoded.cmd.empty() || decoded.cmd.front().empty())
     fields.fail("cmd", "must name a program to run");
   decoded.cmd.insert(decoded.cmd.end(), args.begin(), args.end());
-  for (const auto& word : decoded.cmd) {
-    if (word.find('\0') != std::string::npos) fields.fail("cmd", "must not contain NUL bytes");
-  }
+  check_command_strings(fields, {"cmd", decoded.cmd, decoded.env, decoded.cwd, decoded.user});
   if (!umask.is_null()) {
     unsigned value = 0;
     if (!decode_umask(umask, value)) fields.fail("umask", "must be an octal umask such as \"022\"");
@@ -75,12 +89,6 @@ Result<ExecParams> decode_exec_params(const json::value& params) {
     fields.fail("max_output_bytes", "must be from 1 to 67108864");
   }
   if (decoded.request_key.size() > 256) fields.fail("request_key", "must be at most 256 bytes");
-  for (const auto& [key, value] : decoded.env) {
-    if (key.empty() || key.find('=') != std::string::npos || key.find('\0') != std::string::npos ||
-        value.find('\0') != std::string::npos) {
-      fields.fail("env", "names must be non-empty without '=' and nothing may contain NUL");
-    }
-  }
   if (auto done = fields.finish(); !done) return done.error();
   return decoded;
 }

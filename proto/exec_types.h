@@ -2,6 +2,7 @@
 #pragma once
 
 #include "common/error.h"
+#include "proto/params.h"
 
 #include <boost/json/value.hpp>
 
@@ -34,5 +35,17 @@ Result<ExecParams> decode_exec_params(const boost::json::value& params);
 
 // Helpers shared with task specs: umask as "022" or an integer read as octal digits.
 bool decode_umask(const boost::json::value& value, unsigned& out);
+
+// The strings of a command that reach system calls. A NUL byte would silently cut them at the
+// syscall, so it is refused (-32602 naming the field); so is an env name that is empty or has
+// '=', and a numeric `user` that is not a valid uid ("4294967296" must not wrap to root).
+struct CommandStrings {
+  std::string_view argv_field;  // "cmd" or "command"
+  const std::vector<std::string>& argv;
+  const std::map<std::string, std::string>& env;
+  const std::string& cwd;
+  const std::string& user;
+};
+void check_command_strings(Fields& fields, const CommandStrings& command);
 
 }  // namespace taskd::proto

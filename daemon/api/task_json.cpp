@@ -1,5 +1,6 @@
 #include "daemon/api/task_json.h"
 
+#include "common/ids.h"
 #include "common/text_encoding.h"
 #include "proto/exec_types.h"
 #include "proto/params.h"
@@ -35,6 +36,22 @@ void read_mode(Fields& fields, std::string_view name, std::optional<unsigned>& o
   out = mode;
 }
 
+// "user", "user:group" or ":group" (names or ids). NUL bytes and numbers that are not valid
+// 32-bit ids ("4294968296" would wrap to 1000) are refused here, before anything runs.
+void check_owner(Fields& fields, const std::string& owner) {
+  if (owner.empty()) return;
+  std::size_t colon = owner.find(':');
+  std::string user = owner.substr(0, colon);
+  std::string group = colon == std::string::npos ? "" : owner.substr(colon + 1);
+  if (owner.find('\0') != std::string::npos) {
+    fields.fail("owner", "must not contain NUL bytes");
+  } else if (group.find(':') != std::string::npos || (user.empty() && group.empty())) {
+    fields.fail("owner", "must be \"user\", \"user:group\" or \":group\"");
+  } else if (is_out_of_range_id(user) || is_out_of_range_id(group)) {
+    fields.fail("owner", "has an id out of range (0 to 4294967294)");
+  }
+}
+
 Result<CommandSpec> decode_command(const json::value& value, const std::string& path,
                                    bool allow_timeout) {
   CommandSpec command;
@@ -59,6 +76,8 @@ Result<CommandSpec> decode_command(const json::value& value, const std::string& 
     command.umask = parsed;
   }
   if (command.timeout_ms < 0) fields.fail("timeout_ms", "must not be negative");
+  proto::check_command_strings(fields,
+                               {"command", command.argv, command.env, command.cwd, command.user});
   if (auto done = fields.finish(); !done) return done.error();
   return command;
 }
@@ -88,13 +107,19 @@ Result<SetupStep> decode_step(const json::value& value, const std::string& path)
     step.run = std::move(*command);
     return step;
   }
-  fields.required("path", step.path).optional("no_follow", step.no_follow);
+  bool no_follow = false;  // the old opt-in to strictness, now the default: still accepted
+  fields.required("path", step.path)
+      .optional("follow_symlinks", step.follow_symlinks)
+      .optional("no_follow", no_follow);
+  if (no_follow && step.follow_symlinks)
+    fields.fail("no_follow", "contradicts follow_symlinks: true");
   switch (step.kind) {
     case SetupStep::Kind::kWrite: {
       std::optional<std::string> content, content_base64;
       fields.optional("content", content).optional("content_base64", content_base64);
       read_mode(fields, "mode", step.mode);
       fields.optional("owner", step.owner).optional("parents", step.parents);
+      check_owner(fields, step.owner);
       if (content && content_base64)
         fields.fail("content", "give either content or content_base64");
       if (content) step.content = *content;
@@ -108,14 +133,22 @@ Result<SetupStep> decode_step(const json::value& value, const std::string& path)
     case SetupStep::Kind::kMkdir:
       read_mode(fields, "mode", step.mode);
       fields.optional("owner", step.owner).optional("parents", step.parents);
+      check_owner(fields, step.owner);
       break;
     case SetupStep::Kind::kChmod:
       read_mode(fields, "mode", step.mode);
       if (fields.ok() && !step.mode) fields.fail("mode", "is required");
       break;
-    case SetupStep::Kind::kChown: fields.required("owner", step.owner); break;
+    case SetupStep::Kind::kChown:
+      fields.required("owner", step.owner);
+      if (fields.ok() && step.owner.empty()) fields.fail("owner", "must not be empty");
+      check_owner(fields, step.owner);
+      break;
     case SetupStep::Kind::kSymlink:
       fields.required("target", step.target).optional("parents", step.parents);
+      if (fields.ok() && step.target.empty()) fields.fail("target", "must not be empty");
+      if (step.target.find('\0') != std::string::npos)
+        fields.fail("target", "must not contain NUL bytes");
       break;
     case SetupStep::Kind::kRemove: fields.optional("recursive", step.recursive); break;
     case SetupStep::Kind::kRun: break;

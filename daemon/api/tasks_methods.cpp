@@ -88,8 +88,10 @@ asio::awaitable<rpc::MethodResult> sync_tasks(ApiContext& context, json::value p
     desired.push_back(
         tasks::DesiredTask{task->id, std::move(task->spec), std::move(task->spec_json)});
   }
-  auto report =
+  auto synced =
       co_await context.tasks.sync(std::move(desired), std::chrono::milliseconds(grace_ms));
+  if (!synced) co_return synced.error();
+  const tasks::SyncReport& report = *synced;
   json::array failed;
   for (const auto& [id, reason] : report.failed)
     failed.push_back(json::object{{"id", id}, {"reason", reason}});

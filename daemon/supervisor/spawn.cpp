@@ -1,5 +1,6 @@
 #include "daemon/supervisor/spawn.h"
 
+#include "common/ids.h"
 #include "daemon/supervisor/child_records.h"
 
 #include <fcntl.h>
@@ -68,10 +69,8 @@ Result<std::optional<Identity>> resolve_user(const std::string& user) {
   passwd* found = nullptr;
   int rc = ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
   if (!found) {
-    char* end = nullptr;
-    long uid = std::strtol(user.c_str(), &end, 10);
-    if (end && *end == '\0' && uid >= 0) {
-      rc = ::getpwuid_r(static_cast<uid_t>(uid), &entry, buffer.data(), buffer.size(), &found);
+    if (auto uid = parse_numeric_id(user)) {  // strict: "4294967296" must not wrap to root
+      rc = ::getpwuid_r(*uid, &entry, buffer.data(), buffer.size(), &found);
     }
   }
   if (!found) {

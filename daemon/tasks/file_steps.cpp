@@ -1,206 +1,185 @@
 #include "daemon/tasks/file_steps.h"
 
+#include "common/ids.h"
 #include "common/unique_fd.h"
+#include "daemon/tasks/remove_tree.h"
+#include "daemon/tasks/safe_walk.h"
 
 #include <fcntl.h>
-#include <grp.h>
-#include <linux/openat2.h>
-#include <pwd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <vector>
+#include <cstdio>
 
 namespace taskd::tasks {
 namespace {
 
-Error failed(const std::string& what, const std::string& path, int err = errno) {
-  return make_error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(err));
-}
+constexpr int kTempAttempts = 16;
 
 struct Owner {
-  uid_t uid = static_cast<uid_t>(-1);
+  uid_t uid = static_cast<uid_t>(-1);  // -1: leave as it is
   gid_t gid = static_cast<gid_t>(-1);
 };
 
+// "user", "user:group" or ":group"; names first, then strict numeric ids.
 Result<Owner> resolve_owner(const std::string& text) {
   Owner owner;
-  std::string user = text.substr(0, text.find(':'));
-  std::string group = text.find(':') == std::string::npos ? "" : text.substr(text.find(':') + 1);
-  std::vector<char> buffer(16384);
+  std::size_t colon = text.find(':');
+  std::string user = text.substr(0, colon);
+  std::string group = colon == std::string::npos ? "" : text.substr(colon + 1);
   if (!user.empty()) {
-    passwd entry{};
-    passwd* found = nullptr;
-    ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
-    if (found) {
-      owner.uid = found->pw_uid;
-      if (group.empty()) owner.gid = found->pw_gid;
-    } else if (!user.empty() && user.find_first_not_of("0123456789") == std::string::npos) {
-      owner.uid = static_cast<uid_t>(std::stoul(user));
-    } else {
-      return make_error(ErrorCode::kInvalidParams, "no such user '" + user + "'");
-    }
+    auto id = resolve_user_id(user);
+    if (!id) return id.error();
+    owner.uid = id->uid;
+    if (colon == std::string::npos && id->primary_gid) owner.gid = *id->primary_gid;
   }
   if (!group.empty()) {
-    struct group entry {};
-    struct group* found = nullptr;
-    ::getgrnam_r(group.c_str(), &entry, buffer.data(), buffer.size(), &found);
-    if (found) {
-      owner.gid = found->gr_gid;
-    } else if (group.find_first_not_of("0123456789") == std::string::npos) {
-      owner.gid = static_cast<gid_t>(std::stoul(group));
-    } else {
-      return make_error(ErrorCode::kInvalidParams, "no such group '" + group + "'");
-    }
+    auto id = resolve_group_id(group);
+    if (!id) return id.error();
+    owner.gid = *id;
   }
   return owner;
 }
 
-// Refuses a symlink at any component of `path` (the whole path when `final_too`).
-Result<void> refuse_symlinks(const std::string& path, bool final_too) {
-  std::string prefix;
-  std::size_t start = 1;
-  while (start <= path.size()) {
-    std::size_t end = path.find('/', start);
-    if (end == std::string::npos) end = path.size();
-    prefix = path.substr(0, end);
-    bool last = end == path.size();
-    struct stat st {};
-    if ((!last || final_too) && ::lstat(prefix.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
-      return make_error(ErrorCode::kPermissionDenied,
-                        "refusing to follow the symlink " + prefix + " (no_follow)");
-    }
-    start = end + 1;
+// fchown before fchmod: a chown clears setuid/setgid bits, so the mode must come last.
+Result<void> set_owner_and_mode(int fd, const std::string& path, const std::string& owner_text,
+                                std::optional<mode_t> mode) {
+  if (!owner_text.empty()) {
+    auto owner = resolve_owner(owner_text);
+    if (!owner) return owner.error();
+    if (::fchown(fd, owner->uid, owner->gid) != 0)
+      return os_error("change the owner of", path, errno);
   }
+  if (mode && ::fchmod(fd, *mode) != 0) return os_error("set the mode of", path, errno);
   return {};
 }
 
-Result<void> make_parents(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  if (ec)
-    return make_error(ErrorCode::kIo,
-                      "failed to create the parent directories of " + path + ": " + ec.message());
-  return {};
+WalkOptions walk_options(const SetupStep& step, bool make_parents) {
+  WalkOptions options;
+  options.follow_symlinks = step.follow_symlinks;
+  options.make_parents = make_parents;
+  return options;
 }
 
-// open(2) that, with no_follow, resolves no symlink at all (openat2 RESOLVE_NO_SYMLINKS).
-Result<UniqueFd> open_for_write(const std::string& path, bool no_follow, mode_t mode) {
-  int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-  if (no_follow) {
-    open_how how{};
-    how.flags = static_cast<std::uint64_t>(flags | O_NOFOLLOW);
-    how.mode = mode;
-    how.resolve = RESOLVE_NO_SYMLINKS;
-    long fd = ::syscall(SYS_openat2, AT_FDCWD, path.c_str(), &how, sizeof how);
-    if (fd >= 0) return UniqueFd(static_cast<int>(fd));
-    if (errno == ELOOP) {
-      return make_error(ErrorCode::kPermissionDenied,
-                        "refusing to write " + path + " through a symlink (no_follow)");
-    }
-    if (errno != ENOSYS) return failed("failed to open", path);
-    if (auto ok = refuse_symlinks(path, true); !ok) return ok.error();
-    flags |= O_NOFOLLOW;
+// The directory and name the step is about, with a final symlink followed when opted in.
+Result<ParentDir> resolve(const SetupStep& step, bool make_parents, bool follow_final) {
+  WalkOptions options = walk_options(step, make_parents);
+  auto parent = open_parent(step.path, options);
+  if (!parent) return parent.error();
+  if (follow_final) {
+    if (auto followed = follow_final_symlinks(*parent, options); !followed) return followed.error();
   }
-  UniqueFd fd(::open(path.c_str(), flags, mode));
-  if (!fd) return failed("failed to open", path);
-  return fd;
+  return parent;
 }
 
-Result<void> apply_owner(const SetupStep& step, int fd) {
-  if (step.owner.empty()) return {};
-  auto owner = resolve_owner(step.owner);
-  if (!owner) return owner.error();
-  int rc = fd >= 0 ? ::fchown(fd, owner->uid, owner->gid)
-                   : (step.no_follow ? ::lchown(step.path.c_str(), owner->uid, owner->gid)
-                                     : ::chown(step.path.c_str(), owner->uid, owner->gid));
-  if (rc != 0) return failed("failed to change the owner of", step.path);
-  return {};
-}
+struct TempFile {
+  UniqueFd fd;
+  std::string name;
+};
 
-Result<void> write_file(const SetupStep& step) {
-  if (step.parents) {
-    if (step.no_follow) {
-      if (auto ok = refuse_symlinks(step.path, false); !ok) return ok;
-    }
-    if (auto ok = make_parents(step.path); !ok) return ok;
+// A new 0600 file beside the target, so nothing else can open it before its mode is final.
+Result<TempFile> create_temp(const ParentDir& parent) {
+  for (int attempt = 0; attempt < kTempAttempts; ++attempt) {
+    unsigned long long random = 0;
+    if (::getrandom(&random, sizeof random, GRND_NONBLOCK) != sizeof random)
+      random = static_cast<unsigned long long>(::getpid()) * 7919 + attempt;
+    char name[64];
+    std::snprintf(name, sizeof name, ".taskd-write.%016llx", random);
+    UniqueFd fd(::openat(parent.fd.get(), name,
+                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (fd) return TempFile{std::move(fd), name};
+    if (errno != EEXIST) return os_error("create a temporary file in", parent.dir_path, errno);
   }
-  mode_t mode = step.mode.value_or(0644);
-  auto fd = open_for_write(step.path, step.no_follow, mode);
-  if (!fd) return fd.error();
-  std::string_view data = step.content;
+  return os_error("create a temporary file in", parent.dir_path, EEXIST);
+}
+
+Result<void> write_all(int fd, std::string_view data, const std::string& path) {
   while (!data.empty()) {
-    ssize_t n = ::write(fd->get(), data.data(), data.size());
+    ssize_t n = ::write(fd, data.data(), data.size());
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return failed("failed to write", step.path);
+    if (n < 0) return os_error("write", path, errno);
     data.remove_prefix(static_cast<std::size_t>(n));
   }
-  if (::fchmod(fd->get(), mode) != 0)
-    return failed("failed to set the mode of", step.path);  // not the umask's
-  return apply_owner(step, fd->get());
+  return {};
+}
+
+// The target is replaced by a new inode (temp file, then renameat): an fd opened on the old file
+// keeps seeing the old content, and the new one never has any mode but 0600 or the final one.
+Result<void> write_file(const SetupStep& step) {
+  auto parent = resolve(step, step.parents, true);
+  if (!parent) return parent.error();
+  if (parent->name.empty()) return os_error("write", "/", EISDIR);
+  auto existing = stat_final(*parent);
+  if (!existing) return existing.error();
+  mode_t type = existing->st_mode & S_IFMT;
+  if (type == S_IFLNK) return refused_symlink(parent->path());
+  if (type != 0 && type != S_IFREG) {
+    return make_error(ErrorCode::kPermissionDenied,
+                      parent->path() + " exists and is not a regular file; refusing to replace it");
+  }
+  auto temp = create_temp(*parent);
+  if (!temp) return temp.error();
+  auto written = write_all(temp->fd.get(), step.content, parent->path());
+  if (written)
+    written =
+        set_owner_and_mode(temp->fd.get(), parent->path(), step.owner, step.mode.value_or(0644));
+  if (written && ::renameat(parent->fd.get(), temp->name.c_str(), parent->fd.get(),
+                            parent->name.c_str()) != 0) {
+    written = os_error("replace", parent->path(), errno);
+  }
+  if (!written) ::unlinkat(parent->fd.get(), temp->name.c_str(), 0);
+  return written;
 }
 
 Result<void> make_directory(const SetupStep& step) {
-  if (step.no_follow) {
-    if (auto ok = refuse_symlinks(step.path, true); !ok) return ok;
+  auto parent = resolve(step, step.parents, true);
+  if (!parent) return parent.error();
+  if (!parent->name.empty() && ::mkdirat(parent->fd.get(), parent->name.c_str(), 0700) != 0 &&
+      errno != EEXIST) {
+    return os_error("create", parent->path(), errno);
   }
-  std::error_code ec;
-  if (step.parents) {
-    std::filesystem::create_directories(step.path, ec);
-  } else if (::mkdir(step.path.c_str(), 0755) != 0 && errno != EEXIST) {
-    return failed("failed to create", step.path);
-  }
-  if (ec) return make_error(ErrorCode::kIo, "failed to create " + step.path + ": " + ec.message());
+  auto dir = open_existing(*parent);
+  if (!dir) return dir.error();
   struct stat st {};
-  if (::lstat(step.path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
-    return make_error(ErrorCode::kIo, step.path + " exists and is not a directory");
-  }
-  if (::chmod(step.path.c_str(), step.mode.value_or(0755)) != 0)
-    return failed("failed to set the mode of", step.path);
-  return apply_owner(step, -1);
+  if (::fstat(dir->get(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return make_error(ErrorCode::kIo, parent->path() + " exists and is not a directory");
+  return set_owner_and_mode(dir->get(), parent->path(), step.owner, step.mode.value_or(0755));
 }
 
 Result<void> change_mode(const SetupStep& step) {
-  if (step.no_follow) {
-    if (auto ok = refuse_symlinks(step.path, true); !ok) return ok;
-  }
-  if (::chmod(step.path.c_str(), *step.mode) != 0)
-    return failed("failed to change the mode of", step.path);
-  return {};
+  auto parent = resolve(step, false, true);
+  if (!parent) return parent.error();
+  auto fd = open_existing(*parent);
+  if (!fd) return fd.error();
+  return set_owner_and_mode(fd->get(), parent->path(), "", step.mode);
 }
 
 Result<void> change_owner(const SetupStep& step) {
-  if (step.no_follow) {
-    if (auto ok = refuse_symlinks(step.path, false); !ok) return ok;
-  }
-  return apply_owner(step, -1);
+  auto parent = resolve(step, false, true);
+  if (!parent) return parent.error();
+  auto fd = open_existing(*parent);
+  if (!fd) return fd.error();
+  return set_owner_and_mode(fd->get(), parent->path(), step.owner, std::nullopt);
 }
 
+// The link itself is created at PARENT/NAME; it is never followed here.
 Result<void> make_symlink(const SetupStep& step) {
-  if (step.parents) {
-    if (auto ok = make_parents(step.path); !ok) return ok;
-  }
-  if (::symlink(step.target.c_str(), step.path.c_str()) != 0)
-    return failed("failed to create the symlink", step.path);
+  auto parent = resolve(step, step.parents, false);
+  if (!parent) return parent.error();
+  if (parent->name.empty()) return os_error("create the symlink", "/", EEXIST);
+  if (::symlinkat(step.target.c_str(), parent->fd.get(), parent->name.c_str()) != 0)
+    return os_error("create the symlink", parent->path(), errno);
   return {};
 }
 
 Result<void> remove_path(const SetupStep& step) {
-  if (step.no_follow) {
-    if (auto ok = refuse_symlinks(step.path, false); !ok) return ok;
-  }
-  std::error_code ec;
-  if (step.recursive) {
-    std::filesystem::remove_all(step.path, ec);  // does not follow symlinks inside the tree
-  } else {
-    std::filesystem::remove(step.path, ec);  // a missing path is fine: removing is idempotent
-  }
-  if (ec) return make_error(ErrorCode::kIo, "failed to remove " + step.path + ": " + ec.message());
-  return {};
+  WalkOptions options = walk_options(step, false);
+  options.missing_ok = true;  // removing is idempotent
+  auto parent = open_parent(step.path, options);
+  if (!parent) return parent.error();
+  return remove_entry(*parent, step.recursive);
 }
 
 }  // namespace

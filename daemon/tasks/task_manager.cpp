@@ -26,6 +26,10 @@ namespace {
 constexpr std::int64_t kDefaultRunTimeoutMs = 60'000;
 constexpr std::int64_t kDefaultCheckTimeoutMs = 30'000;
 constexpr std::uint64_t kCommandOutputLimit = 64 * 1024;
+// A process about to start: on disk only, between the READY save and the one with the pid.
+constexpr std::string_view kStartingReason = "starting";
+// Setup file steps of all tasks share these threads.
+constexpr std::size_t kFileWorkThreads = 2;
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -81,7 +85,10 @@ std::string_view poll_status_name(PollResult::Status status) {
 
 TaskManager::TaskManager(asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir,
                          TaskCodec codec)
-    : io_(io), reaper_(reaper), store_(data_dir + "/tasks", std::move(codec)) {}
+    : io_(io),
+      reaper_(reaper),
+      store_(data_dir + "/tasks", std::move(codec)),
+      file_work_(kFileWorkThreads) {}
 
 void TaskManager::load() {
   for (auto& record : store_.load_all()) {
@@ -95,7 +102,9 @@ void TaskManager::load() {
     auto task = std::make_unique<Task>();
     task->spec = std::move(*spec);
     task->generation = next_generation_++;
-    if (record.process.kind == ProcessStatus::Kind::kRunning) {
+    bool was_starting = record.process.kind == ProcessStatus::Kind::kWaiting &&
+                        record.process.reason == kStartingReason;
+    if (record.process.kind == ProcessStatus::Kind::kRunning || was_starting) {
       // The process belonged to an earlier taskd: it cannot be re-adopted (it may even be gone).
       record.process.kind = ProcessStatus::Kind::kTerminated;
       record.process.reason = "daemon_restart";
@@ -105,9 +114,11 @@ void TaskManager::load() {
     if (record.setup == SetupOutcome::kPending) {
       record.setup = SetupOutcome::kFail;
       record.setup_error = "taskd restarted during setup";
+      if (record.process.kind == ProcessStatus::Kind::kWaiting)
+        record.process.reason = "setup_failed";
     }
     task->record = std::move(record);
-    save(*task);
+    save_or_log(*task);
     std::string id = task->record.id;
     tasks_[id] = std::move(task);
   }
@@ -120,12 +131,19 @@ TaskManager::Task* TaskManager::find(const std::string& id, std::uint64_t genera
   return found->second.get();
 }
 
-void TaskManager::save(const Task& task) {
-  if (auto saved = store_.save(task.record); !saved) {
+Result<void> TaskManager::save(const Task& task) {
+  auto saved = store_.save(task.record);
+  if (!saved) {
     log(LogChannel::kTask)
         .error("failed to save task {}: {}", task.record.id, saved.error().message);
+    Error error = saved.error();
+    error.message = "task " + task.record.id + " could not be saved: " + error.message;
+    return std::move(error).with("id", task.record.id);
   }
+  return {};
 }
+
+void TaskManager::save_or_log(const Task& task) { (void)save(task); }
 
 void TaskManager::emit(std::string_view type, const Task& task) {
   if (on_event_) on_event_(type, task.record);
@@ -164,11 +182,15 @@ asio::awaitable<Result<TaskRecord>> TaskManager::create(DesiredTask desired) {
   task->record.process.reason = task->spec.process ? "setup" : "no_process";
   std::uint64_t generation = task->generation;
   std::string id = desired.id;
-  emit("created", *task);
-  tasks_[id] = std::move(task);
+  Task& added = *(tasks_[id] = std::move(task));
+  // Saved PENDING before setup changes anything, so a crash during setup leaves a FAIL record.
+  if (!added.spec.setup.empty()) {
+    if (auto saved = save(added); !saved) co_return co_await abandon(id, saved.error());
+  }
+  emit("created", added);
 
   auto started = Clock::now();
-  Result<void> setup = co_await run_setup(id, generation);
+  Result<void> setup = co_await run_setup_guarded(id, generation);
   Task* current = find(id, generation);
   if (!current)
     co_return make_error(ErrorCode::kNotFound, "task " + id + " was deleted during its setup");
@@ -180,17 +202,49 @@ asio::awaitable<Result<TaskRecord>> TaskManager::create(DesiredTask desired) {
     current->record.process.reason = "setup_failed";
     log(LogChannel::kTask)
         .info("task {} FAIL: step {}: {}", id, current->record.failed_step, setup.error().message);
-    save(*current);
+    if (auto saved = save(*current); !saved) co_return co_await abandon(id, saved.error());
     emit("failed", *current);
     co_return current->record;
   }
-  current->record.setup = SetupOutcome::kReady;
-  current->record.failed_step = -1;
-  if (current->spec.process) start_process(*current);
-  log(LogChannel::kTask).info("task {} READY in {} ms", id, current->record.setup_duration_ms);
-  save(*current);
-  emit("ready", *current);
-  co_return current->record;
+  co_return co_await finish_ready(id, generation);
+}
+
+// READY is saved before the process starts (a crash in between reports daemon_restart), and
+// again with its pid; the reply waits for both.
+asio::awaitable<Result<TaskRecord>> TaskManager::finish_ready(std::string id,
+                                                              std::uint64_t generation) {
+  Task* task = find(id, generation);
+  if (!task) co_return make_error(ErrorCode::kNotFound, "task " + id + " was deleted");
+  task->record.setup = SetupOutcome::kReady;
+  task->record.failed_step = -1;
+  if (task->spec.process) task->record.process.reason = std::string(kStartingReason);
+  if (auto saved = save(*task); !saved) co_return co_await abandon(id, saved.error());
+  if (task->spec.process) {
+    start_process(*task);
+    if (auto saved = save(*task); !saved) co_return co_await abandon(id, saved.error());
+  }
+  log(LogChannel::kTask).info("task {} READY in {} ms", id, task->record.setup_duration_ms);
+  emit("ready", *task);
+  co_return task->record;
+}
+
+// A task whose state could not be made durable is not kept: its process is stopped, its
+// directory removed, and the caller gets the save error (IO_ERROR with data.errno).
+asio::awaitable<Result<TaskRecord>> TaskManager::abandon(std::string id, Error error) {
+  log(LogChannel::kTask).error("dropping task {}: {}", id, error.message);
+  co_await remove(id, std::chrono::milliseconds(0));
+  co_return error;
+}
+
+asio::awaitable<Result<void>> TaskManager::run_setup_guarded(std::string id,
+                                                             std::uint64_t generation) {
+  Result<void> outcome;
+  try {
+    outcome = co_await run_setup(id, generation);
+  } catch (const std::exception& e) {
+    outcome = make_error(ErrorCode::kInternal, std::string("unexpected failure: ") + e.what());
+  }
+  co_return outcome;
 }
 
 asio::awaitable<Result<void>> TaskManager::run_setup(std::string id, std::uint64_t generation) {
@@ -203,8 +257,13 @@ asio::awaitable<Result<void>> TaskManager::run_setup(std::string id, std::uint64
     std::string label =
         "step " + std::to_string(i) + " (" + std::string(step_kind_name(step.kind)) + ")";
     if (step.kind != SetupStep::Kind::kRun) {
-      if (auto applied = apply_file_step(step); !applied) {
-        co_return make_error(applied.error().code, label + ": " + applied.error().message);
+      // On the pool, with its own copy: the task may be deleted while the step runs.
+      std::function<Result<void>()> work = [copy = step] { return apply_file_step(copy); };
+      Result<void> applied = co_await file_work_.run(std::move(work));
+      if (!applied) {
+        Error error = applied.error();
+        error.message = label + ": " + error.message;
+        co_return error;
       }
       continue;
     }
@@ -261,7 +320,7 @@ void TaskManager::on_process_exit(const std::string& id, std::uint64_t generatio
     status.message = "exit status " + std::to_string(*status.exit_code);
   }
   log(LogChannel::kTask).info("task {} process exited: {}", id, status.message);
-  save(*task);
+  save_or_log(*task);
   emit("process_exited", *task);
 }
 
@@ -337,13 +396,33 @@ asio::awaitable<Result<PollResult>> TaskManager::poll(std::string id) {
     }
   }
   task->record.done = true;
-  save(*task);
+  if (auto saved = save(*task); !saved) {
+    task->record.done = false;  // DONE is final only once it is on disk
+    co_return saved.error();
+  }
   emit("done", *task);
   co_return result;
 }
 
-asio::awaitable<SyncReport> TaskManager::sync(std::vector<DesiredTask> desired,
-                                              std::chrono::milliseconds grace) {
+Result<void> TaskManager::validate_all(const std::vector<DesiredTask>& desired) const {
+  for (std::size_t i = 0; i < desired.size(); ++i) {
+    auto ok = validate(desired[i]);
+    if (ok) continue;
+    Error error = ok.error();
+    std::string prefix = "tasks[" + std::to_string(i) + "]";
+    error.message = prefix + ": " + error.message;
+    for (auto& [key, value] : error.data) {
+      if (key == "field") value = prefix + "." + value;
+    }
+    return error;
+  }
+  return {};
+}
+
+asio::awaitable<Result<SyncReport>> TaskManager::sync(std::vector<DesiredTask> desired,
+                                                      std::chrono::milliseconds grace) {
+  // Every entry is checked before anything changes: one bad entry must not delete the others.
+  if (auto valid = validate_all(desired); !valid) co_return valid.error();
   SyncReport report;
   std::vector<std::string> existing;
   for (const auto& [id, task] : tasks_) existing.push_back(id);
@@ -374,7 +453,7 @@ asio::awaitable<SyncReport> TaskManager::sync(std::vector<DesiredTask> desired,
       (replacing ? report.replaced : report.created).push_back(id);
     }
   }
-  co_return report;
+  co_return Result<SyncReport>(std::move(report));
 }
 
 asio::awaitable<void> TaskManager::stop_all() {

@@ -3,6 +3,7 @@
 // shows the same list (a process that was running is reported terminated, daemon_restart).
 #pragma once
 
+#include "daemon/tasks/blocking_pool.h"
 #include "daemon/tasks/task_process.h"
 #include "daemon/tasks/task_store.h"
 
@@ -56,15 +57,18 @@ class TaskManager {
   void load();
   void on_event(OnEvent handler) { on_event_ = std::move(handler); }
 
-  // kAlreadyExists, kInvalidParams (bad id or paths). The record says READY or FAIL.
+  // kAlreadyExists, kInvalidParams (bad id or paths), kIo when task.json cannot be made durable
+  // (the task is then not kept). The record says READY or FAIL and is on disk.
   boost::asio::awaitable<Result<TaskRecord>> create(DesiredTask task);
   const TaskRecord* get(const std::string& id) const;
   std::vector<const TaskRecord*> list() const;
   // False when there was nothing to delete.
   boost::asio::awaitable<bool> remove(std::string id, std::chrono::milliseconds grace);
+  // kIo when a DONE could not be saved (it is then not reported).
   boost::asio::awaitable<Result<PollResult>> poll(std::string id);
-  boost::asio::awaitable<SyncReport> sync(std::vector<DesiredTask> desired,
-                                          std::chrono::milliseconds grace);
+  // kInvalidParams naming tasks[i] when any entry is invalid: then nothing is changed.
+  boost::asio::awaitable<Result<SyncReport>> sync(std::vector<DesiredTask> desired,
+                                                  std::chrono::milliseconds grace);
   // Stops every task process (daemon shutdown); states are saved as daemon_shutdown.
   boost::asio::awaitable<void> stop_all();
 
@@ -80,12 +84,17 @@ class TaskManager {
   };
 
   Task* find(const std::string& id, std::uint64_t generation);
-  void save(const Task& task);
+  Result<void> save(const Task& task);
+  void save_or_log(const Task& task);  // for updates no reply waits on
   void emit(std::string_view type, const Task& task);
   boost::asio::awaitable<Result<void>> run_setup(std::string id, std::uint64_t generation);
+  boost::asio::awaitable<Result<void>> run_setup_guarded(std::string id, std::uint64_t generation);
+  boost::asio::awaitable<Result<TaskRecord>> finish_ready(std::string id, std::uint64_t generation);
+  boost::asio::awaitable<Result<TaskRecord>> abandon(std::string id, Error error);
   void start_process(Task& task);
   void on_process_exit(const std::string& id, std::uint64_t generation, int wait_status);
   Result<void> validate(const DesiredTask& task) const;
+  Result<void> validate_all(const std::vector<DesiredTask>& desired) const;
 
   boost::asio::io_context& io_;
   supervisor::Reaper& reaper_;
@@ -94,6 +103,7 @@ class TaskManager {
   std::uint64_t next_generation_ = 1;
   OnEvent on_event_;
   std::string stopping_reason_;  // set during stop_all
+  BlockingPool file_work_;       // last: joined before anything above is destroyed
 };
 
 }  // namespace taskd::tasks

@@ -28,7 +28,8 @@ struct SetupStep {
   std::optional<unsigned> mode;  // write, mkdir, chmod
   std::string owner;             // write, mkdir, chown: "user", "user:group", uids allowed
   std::string target;            // symlink: what the link points to
-  bool no_follow = false;        // refuse to go through a symlink anywhere in `path`
+  bool follow_symlinks = false;  // opt-in: go through symlinks in `path` (unsafe where the agent
+                                 // can write); by default any symlink fails the step
   bool parents = true;           // write, mkdir: create missing parent directories
   bool recursive = false;        // remove: whole trees
   CommandSpec run;               // run

@@ -1,12 +1,13 @@
-// Task state on disk: DATA_DIR/tasks/ID/task.json (written atomically) next to the task's
-// process logs. The JSON encoding is injected (proto/task_types), so this module stays
-// JSON-free.
+// Task state on disk: DATA_DIR/tasks/ID/task.json (written atomically and durably: a successful
+// save survives a crash) next to the task's process logs. The JSON encoding is injected
+// (proto/task_types), so this module stays JSON-free.
 #pragma once
 
 #include "common/error.h"
 #include "daemon/tasks/task_spec.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,13 +25,16 @@ class TaskStore {
   TaskStore(std::string root, TaskCodec codec);
 
   Result<void> save(const TaskRecord& record);
-  // Every readable record; unreadable ones are logged and skipped, never fatal.
+  // Every readable record; unreadable ones are logged and skipped, never fatal. Temp files left
+  // by a crash, and directories without task.json, are removed.
   std::vector<TaskRecord> load_all();
   Result<void> remove(const std::string& id);
   std::string dir_of(const std::string& id) const { return root_ + "/" + id; }
   const TaskCodec& codec() const { return codec_; }
 
  private:
+  std::optional<TaskRecord> load_one(const std::string& id);
+
   std::string root_;
   TaskCodec codec_;
 };
