@@ -1,9 +1,9 @@
 // Fuzzes proto/agent_protocol with what an agent controls: each line it writes on stdout (the
 // input, as one line), and session.json (the input as a whole file). Prompts are encoded from the
 // same bytes: whatever a client sends, the agent must get exactly one line back.
-#include "proto/agent_protocol.h"
 #include "common/text_encoding.h"
 #include "fuzz_check.h"
+#include "proto/agent_protocol.h"
 
 #include <boost/json/parse.hpp>
 

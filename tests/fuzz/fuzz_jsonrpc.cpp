@@ -2,8 +2,8 @@
 // reply the daemon would build from the outcome (a result or an error echoing the id and the
 // method, or the ready-made error) must serialise to one line of JSON that parses back to the
 // same value. (Params are never echoed raw: methods decode them into typed fields first.)
-#include "proto/jsonrpc.h"
 #include "fuzz_check.h"
+#include "proto/jsonrpc.h"
 
 #include <boost/json/parse.hpp>
 
@@ -38,9 +38,8 @@ void check_request(const Request& request) {
   json::value id = request.id ? *request.id : json::value(nullptr);
   bool exact = !id.is_double();
   check_reply(taskd::proto::make_result(id, json::object{{"method", request.method}}), exact);
-  taskd::Error error =
-      taskd::make_error(taskd::ErrorCode::kInvalidParams, request.method).with("method",
-                                                                             request.method);
+  taskd::Error error = taskd::make_error(taskd::ErrorCode::kInvalidParams, request.method)
+                           .with("method", request.method);
   check_reply(taskd::proto::make_error(id, error), exact);
   check_reply(taskd::proto::make_notification(request.method, json::object{}));
 }

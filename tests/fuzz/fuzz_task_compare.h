@@ -45,8 +45,8 @@ inline bool same_record(const taskd::tasks::TaskRecord& a, const taskd::tasks::T
                                                            b.setup_duration_ms, b.done) &&
          std::tie(p.kind, p.reason, p.message, p.pid, p.started_at_ms, p.finished_at_ms,
                   p.exit_code, p.signal) == std::tie(q.kind, q.reason, q.message, q.pid,
-                                                     q.started_at_ms, q.finished_at_ms,
-                                                     q.exit_code, q.signal);
+                                                     q.started_at_ms, q.finished_at_ms, q.exit_code,
+                                                     q.signal);
 }
 
 }  // namespace fuzz
