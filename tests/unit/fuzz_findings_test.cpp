@@ -1,6 +1,7 @@
 // Regression tests for what the fuzzers in tests/fuzz found: each input here crashed a fuzz
 // target (or broke one of its properties) before its fix.
 #include "daemon/config/config.h"
+#include "daemon/config/expand.h"
 #include "proto/agent_protocol.h"
 #include "proto/jsonrpc.h"
 
@@ -77,6 +78,19 @@ TEST(FuzzFindings, TomlWhitespaceLookupBugStillGivesAClearError) {
   ASSERT_TRUE(config.has_value()) << config.error().message;
   ASSERT_EQ(config->programs.size(), 1u);
   EXPECT_EQ(config->programs[0].cmd, std::vector<std::string>{"\xc2\xa7"});
+}
+
+// fuzz_config (given the input): a field width in %(process_num)NNNd overflowed an int (UB) or
+// padded to gigabytes: `taskd --check` took a minute and accepted 900000000.
+TEST(FuzzFindings, ExpansionWidthIsBounded) {
+  EXPECT_FALSE(expand_vars("%(process_num)99999999999d", {}));
+  EXPECT_FALSE(expand_vars("%(process_num)100000000d", {}));
+  EXPECT_FALSE(expand_vars("%(program_name)65s", {0, "web"}));
+  EXPECT_EQ(expand_vars("%(process_num)064d", {7, "web"})->size(), 64u);
+  auto config = parse_config("[programs.a]\ncmd = \"x%(process_num)900000000d\"\n", "/t.toml");
+  ASSERT_FALSE(config.has_value());
+  EXPECT_TRUE(config.error().message.starts_with("/t.toml:2: programs.a.cmd:"))
+      << config.error().message;
 }
 
 }  // namespace
