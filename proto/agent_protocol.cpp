@@ -5,7 +5,29 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cmath>
+
 namespace taskd::proto {
+namespace {
+
+// A number too large for a double (1e400) reads as infinity, which Boost.JSON writes as
+// `Infinity`: not JSON. Written as null instead, as JSON.stringify does.
+void null_non_finite(json::value& value) {
+  if (value.is_double() && !std::isfinite(value.get_double())) {
+    value = nullptr;
+  } else if (json::array* array = value.if_array()) {
+    for (json::value& item : *array) null_non_finite(item);
+  } else if (json::object* object = value.if_object()) {
+    for (auto& entry : *object) null_non_finite(entry.value());
+  }
+}
+
+std::string serialize_finite(json::value value) {
+  null_non_finite(value);
+  return json::serialize(value);
+}
+
+}  // namespace
 
 AgentMessage parse_agent_line(std::string_view line) {
   AgentMessage message;
@@ -23,7 +45,7 @@ AgentMessage parse_agent_line(std::string_view line) {
   } else if (type->get_string() == "end") {
     message.type = AgentMessage::Type::kEnd;
     const json::value* usage = object->if_contains("usage");
-    message.usage_json = usage ? json::serialize(*usage) : "null";
+    message.usage_json = usage ? serialize_finite(*usage) : "null";
     message.chunk.clear();
   } else if (type->get_string() == "ready") {
     message.type = AgentMessage::Type::kReady;
@@ -88,7 +110,7 @@ Result<SessionRecord> decode_session_file(std::string_view text) {
       t.optional("prompt", turn.prompt).optional("output", turn.output).optional("usage", usage);
       t.optional("started_at_ms", turn.started_at_ms).optional("ended_at_ms", turn.ended_at_ms);
       if (auto done = t.finish(); !done) return done.error();
-      turn.usage_json = json::serialize(usage);
+      turn.usage_json = serialize_finite(std::move(usage));
       record.turns.push_back(std::move(turn));
     }
   }

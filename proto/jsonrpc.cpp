@@ -5,6 +5,8 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <cmath>
+
 namespace taskd::proto {
 namespace {
 
@@ -14,7 +16,12 @@ json::object invalid_request(const json::value& id, std::string message) {
   return make_error(id, taskd::make_error(ErrorCode::kInvalidRequest, std::move(message)));
 }
 
-bool is_valid_id(const json::value& id) { return id.is_string() || id.is_number() || id.is_null(); }
+// A number too large for a double (1e400) reads as infinity, and Boost.JSON would echo it as
+// `Infinity`, which is not JSON: such an id is refused (the error reply has id null).
+bool is_valid_id(const json::value& id) {
+  if (id.is_double()) return std::isfinite(id.get_double());
+  return id.is_string() || id.is_number() || id.is_null();
+}
 
 Incoming parse_message(const json::value& message) {
   const json::object* object = message.if_object();

@@ -3,6 +3,9 @@
 namespace taskd {
 namespace {
 
+// Wider padding is a typo; an unbounded one overflowed the int and could pad to gigabytes.
+constexpr int kMaxWidth = 64;
+
 Error bad_template(std::string_view text, std::string_view why) {
   return make_error(ErrorCode::kInvalidConfig,
                     "bad %(...) expression in '" + std::string(text) + "': " + std::string(why));
@@ -30,8 +33,10 @@ Result<std::string> expand_vars(std::string_view text, const ExpandVars& vars) {
     std::size_t j = close + 1;
     bool zero_pad = j < text.size() && text[j] == '0';
     int width = 0;
-    while (j < text.size() && text[j] >= '0' && text[j] <= '9')
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') {
       width = width * 10 + (text[j++] - '0');
+      if (width > kMaxWidth) return bad_template(text, "width over 64");
+    }
     if (j >= text.size() || (text[j] != 'd' && text[j] != 's')) {
       return bad_template(text, "expected a 'd' or 's' conversion");
     }
