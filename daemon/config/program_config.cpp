@@ -24,11 +24,19 @@ Result<std::uint64_t> parse_byte_size(std::string_view text) {
   if (i == 0) return make_error(ErrorCode::kInvalidConfig, "not a size");
   std::string unit(text.substr(i));
   for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (unit.empty() || unit == "B") return value;
-  if (unit == "KB" || unit == "K" || unit == "KIB") return value << 10;
-  if (unit == "MB" || unit == "M" || unit == "MIB") return value << 20;
-  if (unit == "GB" || unit == "G" || unit == "GIB") return value << 30;
-  return make_error(ErrorCode::kInvalidConfig, "unknown unit");
+  unsigned shift = 0;
+  if (unit == "KB" || unit == "K" || unit == "KIB") {
+    shift = 10;
+  } else if (unit == "MB" || unit == "M" || unit == "MIB") {
+    shift = 20;
+  } else if (unit == "GB" || unit == "G" || unit == "GIB") {
+    shift = 30;
+  } else if (!unit.empty() && unit != "B") {
+    return make_error(ErrorCode::kInvalidConfig, "unknown unit");
+  }
+  // The bound applies to the scaled size: "17179869184GB" must not wrap to 0 (never rotate).
+  if (value > ((1ULL << 40) >> shift)) return make_error(ErrorCode::kInvalidConfig, "too large");
+  return value << shift;
 }
 
 // Checks that every %(...) in `text` expands.

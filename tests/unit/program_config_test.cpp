@@ -118,6 +118,11 @@ TEST(ProgramConfig, ErrorsNameFileLineAndField) {
   expect_error("[programs.a]\ncmd = \"x\"\nstderr = 5\n", ":3: programs.a.stderr:");
   expect_error("[programs.a]\ncmd = \"x\"\nstdout_maxbytes = \"10 parsecs\"\n",
                ":3: programs.a.stdout_maxbytes:");
+  // A size that overflows 64 bits once scaled is an error, not a silent 0 (= never rotate).
+  expect_error("[programs.a]\ncmd = \"x\"\nstdout_maxbytes = \"17179869184GB\"\n",
+               ":3: programs.a.stdout_maxbytes:");
+  expect_error("[programs.a]\ncmd = \"x\"\nstdout_maxbytes = \"2048GB\"\n",
+               ":3: programs.a.stdout_maxbytes:");
   expect_error("[programs.a]\ncmd = \"x\"\nenv = { A = [1] }\n", ":3: programs.a.env.A:");
   expect_error("[programs.a]\ncmd = \"x\"\numask = \"999\"\n", ":3: programs.a.umask:");
   expect_error("[programs.a]\ncmd = \"x\"\nstdin = \"keyboard\"\n", ":3: programs.a.stdin:");
