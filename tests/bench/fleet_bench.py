@@ -61,8 +61,14 @@ async def fleet_run(daemons: list[support.LocalDaemon], episodes: int) -> tuple[
     async with fleet:
         await fleet.wait_ready(timeout=30)  # connections open before the clock starts
         start = time.perf_counter()
+        cpu_start = time.process_time()
         results = await fleet.run(episode)
         seconds = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
+    # One thread's share of a loaded machine against exec_bench's thread per daemon: the client's
+    # own CPU per episode shows whether the client or the scheduler is the limit.
+    print(f"  Fleet client CPU: {cpu * 1000 / (len(daemons) * episodes):.2f} ms per episode, "
+          f"{cpu / seconds * 100:.0f}% of one core")
     failures = sum(r.value if r.ok else episodes for r in results)
     errors = [r for r in results if not r.ok]
     for r in errors[:3]:
