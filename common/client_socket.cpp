@@ -60,6 +60,7 @@ Result<void> write_all(int fd, std::string_view data) {
     if (n < 0 && errno == ENOTSOCK) n = ::write(fd, data.data(), data.size());
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (errno == EPIPE || errno == ECONNRESET) return io_error("taskd closed the connection");
       return io_error(std::string("write failed: ") + std::strerror(errno));
     }
     data.remove_prefix(static_cast<std::size_t>(n));
@@ -103,8 +104,9 @@ Result<std::string> LineClient::read_line(int timeout_ms) {
     auto space = framer_.prepare(64 * 1024);
     ssize_t n = ::read(fd_.get(), space.data(), space.size());
     if (n < 0 && errno == EINTR) return make_error(ErrorCode::kCancelled, "interrupted");
+    if (n < 0 && errno == ECONNRESET) return io_error("taskd closed the connection");
     if (n < 0) return io_error(std::string("read failed: ") + std::strerror(errno));
-    if (n == 0) return io_error("connection closed by taskd");
+    if (n == 0) return io_error("taskd closed the connection");
     framer_.commit(static_cast<std::size_t>(n));
   }
 }

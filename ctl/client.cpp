@@ -35,6 +35,22 @@ CallFailure Client::transport_failure(std::string message) {
   return CallFailure{true, false, std::move(message), {}, nullptr};
 }
 
+CallFailure Client::send_failure(std::string message) {
+  constexpr int kReasonWaitMs = 200;
+  auto line = line_->read_line(kReasonWaitMs);
+  boost::system::error_code ec;
+  json::value reply = line ? json::parse(*line, ec) : json::value(nullptr);
+  const json::object* object = ec ? nullptr : reply.if_object();
+  if (object && object->contains("error") && object->contains("id") && object->at("id").is_null()) {
+    line_.reset();
+    CallFailure failure = remote_failure(object->at("error"));
+    failure.transport = true;
+    failure.message = "taskd closed the connection: " + failure.message + " (" + failure.code + ")";
+    return failure;
+  }
+  return transport_failure(std::move(message));
+}
+
 boost::system::result<void, CallFailure> Client::ensure_connected() {
   if (line_) return {};
   auto address = parse_address(address_text_);
@@ -71,7 +87,7 @@ CallResult Client::call(std::string_view method, json::value params, int timeout
   json::object request{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}};
   if (!params.is_null()) request.emplace("params", std::move(params));
   if (auto sent = line_->send_line(json::serialize(request)); !sent) {
-    return transport_failure(sent.error().message);
+    return send_failure(sent.error().message);
   }
   using Clock = std::chrono::steady_clock;
   auto deadline = Clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));

@@ -52,6 +52,9 @@ class Client {
  private:
   boost::system::result<void, CallFailure> ensure_connected();
   CallFailure transport_failure(std::string message);
+  // A failed send: the daemon may have said why before closing (a refused vsock peer gets one
+  // FORBIDDEN line), so that line is shown when it is there.
+  CallFailure send_failure(std::string message);
 
   std::string address_text_;
   ConnectOptions options_;

@@ -14,6 +14,10 @@ inline constexpr int kInvalidRequest = -32600;
 inline constexpr int kMethodNotFound = -32601;
 inline constexpr int kInvalidParams = -32602;
 inline constexpr int kInternalError = -32603;
+// Sent to a peer a listener refuses (a vsock CID outside vsock_allow_cids) in its one error line
+// before the close; never a method's error, so it is not an ErrorCode (daemon/rpc/peer_refusal).
+inline constexpr int kForbidden = -32016;
+inline constexpr std::string_view kForbiddenName = "FORBIDDEN";
 
 struct ErrorCodeInfo {
   ErrorCode code;

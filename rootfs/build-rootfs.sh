@@ -4,8 +4,9 @@
 # Debian packages only: busybox-static, e2fsprogs, cpio. docs/firecracker.md walks through it.
 #
 #   rootfs/build-rootfs.sh [--ext4 FILE] [--initramfs FILE] [options]
-#     --taskd PATH      static taskd      (default: build-static/daemon/taskd)
-#     --taskctl PATH    static taskctl    (default: build-static/ctl/taskctl)
+#     --taskd PATH      static taskd      (default: build-static/daemon/taskd of the static
+#                       preset, else build/static/daemon/taskd, which .ci/build produces)
+#     --taskctl PATH    static taskctl    (default: likewise build-static/ or build/static/)
 #     --busybox PATH    static busybox    (default: /bin/busybox from busybox-static)
 #     --config PATH     the guest's /etc/taskd.toml (default: rootfs/taskd.toml)
 #     --module FILE.ko  a kernel module to load at boot, in the order given (repeatable); adds
@@ -18,8 +19,12 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
-taskd=$top/build-static/daemon/taskd
-taskctl=$top/build-static/ctl/taskctl
+# The static preset builds into build-static/; .ci/build's default build has a static sub-build
+# in build/static/ (tests/e2e). The first one that exists is the default.
+static_dir=$top/build-static
+[[ ! -x $static_dir/daemon/taskd && -x $top/build/static/daemon/taskd ]] && static_dir=$top/build/static
+taskd=$static_dir/daemon/taskd
+taskctl=$static_dir/ctl/taskctl
 busybox=/bin/busybox
 config=$here/taskd.toml
 overlay=""
@@ -41,7 +46,7 @@ while (($#)); do
     --ext4) ext4=$2; shift 2 ;;
     --initramfs) initramfs=$2; shift 2 ;;
     --size) size_mib=$2; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -49,7 +54,7 @@ done
 
 # A dynamically linked binary would fail in the guest with a confusing "not found".
 require_static() {
-  [[ -f $1 && -x $1 ]] || die "$2 not found at $1 (build it: cmake --preset static && cmake --build --preset static)"
+  [[ -f $1 && -x $1 ]] || die "$2 not found at $1 (build it: .ci/build, or cmake --preset static && cmake --build --preset static)"
   if LC_ALL=C readelf -l "$1" 2>/dev/null | grep -q "Requesting program interpreter"; then
     die "$2 at $1 is dynamically linked; the rootfs needs the static build"
   fi

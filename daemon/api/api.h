@@ -3,6 +3,7 @@
 #pragma once
 
 #include "common/error.h"
+#include "daemon/api/prompt_routes.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -50,6 +51,7 @@ struct ApiContext {
   tasks::TaskManager& tasks;
   sessions::SessionManager& sessions;
   boost::asio::io_context& io;
+  PromptRoutes prompt_routes{};  // session.prompt callers, for the turn's events
 };
 
 void register_all_methods(rpc::Dispatcher& dispatcher, ApiContext& context);

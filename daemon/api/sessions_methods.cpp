@@ -4,6 +4,7 @@
 #include "daemon/api/task_json.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
+#include "daemon/rpc/rpc_connection.h"
 #include "daemon/sessions/session_manager.h"
 #include "proto/methods.h"
 #include "proto/params.h"
@@ -68,10 +69,22 @@ asio::awaitable<rpc::MethodResult> stop_session(ApiContext& context, json::value
   co_return json::object{{"id", *id}, {"state", "stopped"}};
 }
 
+// The turn's agent_output and agent_end, and a task_error that cuts it short, also go to the
+// connection that prompted it (once, even when it subscribed too).
+std::shared_ptr<rpc::RpcConnection> turn_recipient(PromptRoutes& routes,
+                                                   const sessions::SessionEvent& event) {
+  bool in_turn = (event.type == "agent_output" && event.turn > 0) || event.type == "agent_end";
+  bool turn_cut = event.type == "task_error" || event.type == "task_stopped";
+  if (!in_turn && !turn_cut) return nullptr;
+  auto recipient = routes.find(event.id);
+  if (event.type != "agent_output") routes.clear(event.id);
+  return recipient;
+}
+
 }  // namespace
 
 void forward_session_events(ApiContext& context) {
-  context.sessions.on_event([&events = context.events](const sessions::SessionEvent& event) {
+  context.sessions.on_event([&context](const sessions::SessionEvent& event) {
     json::object fields{{"id", event.id}};
     if (!event.code.empty()) fields.emplace("code", event.code);
     if (!event.message.empty()) fields.emplace("message", event.message);
@@ -83,7 +96,8 @@ void forward_session_events(ApiContext& context) {
       fields.emplace("usage", ec ? json::value(nullptr) : usage);
     }
     if (event.turn > 0) fields.emplace("turn", event.turn);
-    events.publish(proto::topic::kSession, event.type, std::move(fields));
+    context.events.publish_also_to(turn_recipient(context.prompt_routes, event),
+                                   proto::topic::kSession, event.type, std::move(fields));
   });
 }
 
@@ -111,7 +125,8 @@ void register_sessions_methods(rpc::Dispatcher& dispatcher, ApiContext& context)
                    return json::object{{"id", *id}, {"status", "switching"}};
                  });
   dispatcher.add(proto::method::kSessionPrompt,
-                 [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
+                 [&context](const json::value& params,
+                            rpc::CallContext& call) -> rpc::MethodResult {
                    std::string message;
                    std::optional<std::string> id;
                    proto::Fields fields(params);
@@ -119,8 +134,9 @@ void register_sessions_methods(rpc::Dispatcher& dispatcher, ApiContext& context)
                    if (auto done = fields.finish(); !done) return done.error();
                    auto turn = context.sessions.prompt(message, id);
                    if (!turn) return turn.error();
-                   return json::object{
-                       {"id", *context.sessions.active()}, {"turn", *turn}, {"status", "sent"}};
+                   std::string active = *context.sessions.active();
+                   context.prompt_routes.set(active, call.connection);
+                   return json::object{{"id", active}, {"turn", *turn}, {"status", "sent"}};
                  });
   dispatcher.add(proto::method::kSessionState,
                  [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {

@@ -58,6 +58,22 @@ void EventBus::publish(std::string_view topic, std::string_view type, json::obje
   }
 }
 
+void EventBus::publish_also_to(const std::shared_ptr<RpcConnection>& also, std::string_view topic,
+                               std::string_view type, json::object fields) {
+  auto bit = topic_bit(topic);
+  if (!also || !also->is_open() || !bit || (also->topics() & *bit)) {
+    publish(topic, type, std::move(fields));
+    return;
+  }
+  std::string line = encode(topic, type, std::move(fields));
+  auto targets = subscribers_;  // copied: sending may close a subscriber, which may publish
+  also->send_event(line);
+  for (const auto& weak : targets) {
+    auto connection = weak.lock();
+    if (connection && (connection->topics() & *bit)) connection->send_event(line);
+  }
+}
+
 bool EventBus::send_to(RpcConnection& connection, std::string_view topic, std::string_view type,
                        json::object fields) {
   return connection.send_event(encode(topic, type, std::move(fields)));

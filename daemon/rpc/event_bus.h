@@ -25,6 +25,10 @@ class EventBus {
   // Adds "topic", "type", "seq" and "time_ms" to `fields` and sends it as an `event`
   // notification to every subscriber of `topic`.
   void publish(std::string_view topic, std::string_view type, boost::json::object fields);
+  // publish(), and the same line to `also` when it is not subscribed to `topic`: a connection
+  // that asked for the events of its own request (session.prompt) gets each one exactly once.
+  void publish_also_to(const std::shared_ptr<RpcConnection>& also, std::string_view topic,
+                       std::string_view type, boost::json::object fields);
   // Sends one event to one connection regardless of its subscriptions (exec streaming).
   bool send_to(RpcConnection& connection, std::string_view topic, std::string_view type,
                boost::json::object fields);

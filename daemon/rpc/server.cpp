@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "daemon/rpc/dispatcher.h"
+#include "daemon/rpc/peer_refusal.h"
 #include "daemon/rpc/rpc_connection.h"
 #include "daemon/rpc/socket_file.h"
 #include "proto/jsonrpc.h"
@@ -108,6 +109,7 @@ void Server::accept_loop(Listening& listening) {
       if (!peer) {
         log(LogChannel::kRpc)
             .warn("refused peer listener={} reason={}", l->name, peer.error().message);
+        refuse_peer(socket, peer.error());
         continue;
       }
       self->adopt(std::move(socket), std::move(*peer));

@@ -45,7 +45,8 @@ Result<std::string> check_vsock_peer(std::uint32_t cid, std::uint32_t port,
   if (std::find(allowed_cids.begin(), allowed_cids.end(), cid) != allowed_cids.end()) return peer;
   return make_error(ErrorCode::kPermissionDenied, "peer " + peer + ": CID " + std::to_string(cid) +
                                                       " is not in vsock_allow_cids " +
-                                                      cid_list(allowed_cids));
+                                                      cid_list(allowed_cids))
+      .with("cid", std::to_string(cid));
 }
 
 Result<VsockListen> listen_vsock(Server& server, asio::io_context& io, std::uint32_t port,

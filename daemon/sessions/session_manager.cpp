@@ -326,12 +326,20 @@ asio::awaitable<void> SessionManager::finish_switch(std::string id) {
   }
   session->state = S::kActive;
   active_ = id;
+  died_active_.reset();
   touch(*session);
   emit(SessionEvent{.type = "task_ready", .id = id});
 }
 
 Result<int> SessionManager::prompt(const std::string& message,
                                    const std::optional<std::string>& expected_id) {
+  if (!active_ && died_active_ && (!expected_id || *expected_id == *died_active_)) {
+    if (const Session* dead = find(*died_active_); dead && dead->state == S::kErrored) {
+      return make_error(ErrorCode::kPiProcessDead, "session " + dead->id + ": " + dead->error)
+          .with("id", dead->id)
+          .with("state", "errored");
+    }
+  }
   if (expected_id && (!active_ || *active_ != *expected_id)) {
     return bad_state(find(*expected_id), *expected_id, "prompts go to the active session only");
   }
@@ -413,7 +421,10 @@ void SessionManager::on_agent_exit(const std::string& id, std::uint64_t generati
   session->state = S::kErrored;
   session->error = "agent died: " + status;
   session->turn_in_progress = false;  // an unfinished turn is lost, as documented
-  if (active_ == id) active_.reset();
+  if (active_ == id) {
+    active_.reset();
+    died_active_ = id;
+  }
   log(LogChannel::kSess).warn("session {} agent died: {}", id, status);
   wake_waiters();
   emit(SessionEvent{

@@ -133,6 +133,9 @@ class SessionManager {
   SessionSettings settings_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;
   std::optional<std::string> active_;
+  // The session that was active when its agent died: prompt() then says PI_PROCESS_DEAD with
+  // the exit reason instead of "0 active", until another session becomes active.
+  std::optional<std::string> died_active_;
   std::uint64_t next_generation_ = 1;
   std::vector<std::function<void()>> waiters_;
   OnEvent on_event_;
