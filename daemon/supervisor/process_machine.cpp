@@ -21,7 +21,9 @@ constexpr std::array kTable = {
     Transition{S::kFatal, E::kStart, G::kAlways, S::kStarting, kResetBackoff | kSpawn},
     // STARTING: up for starttime → RUNNING; an early end → BACKOFF, or FATAL when out of retries.
     Transition{S::kStarting, E::kSpawned, G::kAlways, S::kStarting, kArmStartTimer},
-    Transition{S::kStarting, E::kStartTimeElapsed, G::kAlways, S::kRunning, kResetBackoff},
+    Transition{S::kStarting, E::kStartTimeElapsed, G::kStartProvesRun, S::kRunning,
+               kResetBackoff},
+    Transition{S::kStarting, E::kStartTimeElapsed, G::kStartTooShort, S::kRunning, kNoEffect},
     Transition{S::kStarting, E::kSpawnFailed, G::kRetriesLeft, S::kBackoff,
                kCountFailure | kArmBackoffTimer},
     Transition{S::kStarting, E::kSpawnFailed, G::kRetriesExhausted, S::kFatal, kCountFailure},
@@ -31,17 +33,21 @@ constexpr std::array kTable = {
                kCountFailure | kDisarmTimer},
     Transition{S::kStarting, E::kStop, G::kAlways, S::kStopping,
                kDisarmTimer | kSignalStop | kArmStopTimer},
-    // RUNNING.
-    Transition{S::kRunning, E::kExited, G::kAlways, S::kExited, kSettleExit},
+    // RUNNING: a run long enough forgets earlier failures.
+    Transition{S::kRunning, E::kExited, G::kRanLongEnough, S::kExited,
+               kResetBackoff | kSettleExit},
+    Transition{S::kRunning, E::kExited, G::kRanBriefly, S::kExited, kSettleExit},
     Transition{S::kRunning, E::kStop, G::kAlways, S::kStopping, kSignalStop | kArmStopTimer},
-    // EXITED: autorestart decides.
-    Transition{S::kExited, E::kExitSettled, G::kShouldRestart, S::kStarting, kSpawn},
+    // EXITED: autorestart decides; a brief run is restarted after a backoff, like a failed start.
+    Transition{S::kExited, E::kExitSettled, G::kRestartAtOnce, S::kStarting, kSpawn},
+    Transition{S::kExited, E::kExitSettled, G::kRestartPaced, S::kBackoff,
+               kCountFailure | kArmBackoffTimer},
+    Transition{S::kExited, E::kExitSettled, G::kRestartGivesUp, S::kFatal, kCountFailure},
     // BACKOFF.
     Transition{S::kBackoff, E::kBackoffElapsed, G::kAlways, S::kStarting, kSpawn},
     Transition{S::kBackoff, E::kStop, G::kAlways, S::kStopped, kDisarmTimer | kResetBackoff},
     // STOPPING: wait for the exit, SIGKILL after stoptime (and again each stoptime after).
-    Transition{S::kStopping, E::kExited, G::kAlways, S::kStopped,
-               kDisarmTimer | kKillGroupLeftovers},
+    Transition{S::kStopping, E::kExited, G::kAlways, S::kStopped, kDisarmTimer},
     Transition{S::kStopping, E::kStopTimeElapsed, G::kAlways, S::kStopping,
                kSignalKill | kArmStopTimer},
 };
@@ -56,18 +62,34 @@ bool ProcessMachine::exit_expected(const Exit& exit) const {
          settings_.exitcodes.end();
 }
 
+bool ProcessMachine::should_restart() const {
+  switch (settings_.autorestart) {
+    case AutoRestart::kAlways: return true;
+    case AutoRestart::kNever: return false;
+    case AutoRestart::kUnexpected: return last_exit_ && !exit_expected(*last_exit_);
+  }
+  return false;
+}
+
+bool ProcessMachine::ran_briefly() const {
+  return settings_.starttime_ms < settings_.min_run_ms && last_exit_ &&
+         last_exit_->ran_ms < settings_.min_run_ms;
+}
+
 bool ProcessMachine::guard_holds(Guard guard) const {
+  // Evaluated as if the failure being handled were already counted.
+  bool retries_left = backoff_ + 1 <= settings_.startretries;
   switch (guard) {
     case Guard::kAlways: return true;
-    // Evaluated as if the failure being handled were already counted.
-    case Guard::kRetriesLeft: return backoff_ + 1 <= settings_.startretries;
-    case Guard::kRetriesExhausted: return backoff_ + 1 > settings_.startretries;
-    case Guard::kShouldRestart:
-      switch (settings_.autorestart) {
-        case AutoRestart::kAlways: return true;
-        case AutoRestart::kNever: return false;
-        case AutoRestart::kUnexpected: return last_exit_ && !exit_expected(*last_exit_);
-      }
+    case Guard::kRetriesLeft: return retries_left;
+    case Guard::kRetriesExhausted: return !retries_left;
+    case Guard::kStartProvesRun: return settings_.starttime_ms >= settings_.min_run_ms;
+    case Guard::kStartTooShort: return settings_.starttime_ms < settings_.min_run_ms;
+    case Guard::kRanLongEnough: return !ran_briefly();
+    case Guard::kRanBriefly: return ran_briefly();
+    case Guard::kRestartAtOnce: return should_restart() && !ran_briefly();
+    case Guard::kRestartPaced: return should_restart() && ran_briefly() && retries_left;
+    case Guard::kRestartGivesUp: return should_restart() && ran_briefly() && !retries_left;
   }
   return false;
 }

@@ -2,6 +2,13 @@
 // supervisor/process.py. Pure: it decides the next state and the effects to carry out (spawn,
 // signal, arm a timer); Process executes them. Timers and clocks live outside, so tests drive it
 // with a fake clock.
+//
+// Restart pacing (beyond supervisord): a run shorter than min_run_ms, possible only when
+// starttime is below it, that autorestart would restart counts as a failed start, like an exit
+// during STARTING: BACKOFF 1 s, 2 s, 3 s, ... and FATAL after startretries. A program that exits
+// at once (starttime = 0, autorestart = "always") can therefore never keep the daemon busy
+// restarting it. With starttime >= min_run_ms every run that reached RUNNING was long enough, so
+// behaviour is exactly supervisord's.
 #pragma once
 
 #include "daemon/config/config.h"
@@ -49,11 +56,23 @@ enum Effect : unsigned {
   kArmStartTimer = 1u << 6,       // starttime
   kArmBackoffTimer = 1u << 7,     // backoff seconds
   kArmStopTimer = 1u << 8,        // stoptime (and again after each SIGKILL)
-  kKillGroupLeftovers = 1u << 9,  // SIGKILL anything left in the group after a stop
   kSettleExit = 1u << 10,         // feed kExitSettled next (autorestart decision)
 };
+// Anything left in a process's group when the process exits is SIGKILLed by the Reaper before
+// it reaps the process (in every state), so no effect here kills leftovers.
 
-enum class Guard { kAlways, kRetriesLeft, kRetriesExhausted, kShouldRestart };
+enum class Guard {
+  kAlways,
+  kRetriesLeft,
+  kRetriesExhausted,
+  kStartProvesRun,     // starttime >= min_run_ms: reaching RUNNING proves a good run
+  kStartTooShort,      // starttime < min_run_ms: only a run of min_run_ms proves it
+  kRanLongEnough,      // the last run lasted min_run_ms (or starttime proved it)
+  kRanBriefly,         // the last run was shorter than min_run_ms (only when starttime is too)
+  kRestartAtOnce,      // autorestart says restart, and the run was long enough
+  kRestartPaced,       // autorestart says restart after a brief run, retries left: BACKOFF
+  kRestartGivesUp,     // ... and no retries left: FATAL
+};
 
 struct Transition {
   ProcessState from;
@@ -66,13 +85,19 @@ struct Transition {
 // How a process ended.
 struct Exit {
   bool signaled = false;
-  int code = 0;  // exit code, or signal number when signaled
+  int code = 0;         // exit code, or signal number when signaled
+  std::int64_t ran_ms = 0;  // how long the run lasted, from spawn to exit
 };
+
+// A run shorter than this counts as a failed start when autorestart would restart it.
+constexpr std::int64_t kMinRunMs = 1000;
 
 struct MachineSettings {
   int startretries = 3;
   AutoRestart autorestart = AutoRestart::kUnexpected;
   std::vector<int> exitcodes = {0};
+  std::int64_t starttime_ms = 1000;
+  std::int64_t min_run_ms = kMinRunMs;
 };
 
 class ProcessMachine {
@@ -94,6 +119,8 @@ class ProcessMachine {
 
  private:
   bool guard_holds(Guard guard) const;
+  bool should_restart() const;
+  bool ran_briefly() const;
 
   MachineSettings settings_;
   ProcessState state_ = ProcessState::kStopped;
