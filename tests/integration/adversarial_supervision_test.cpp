@@ -216,7 +216,8 @@ TEST(AdversarialSupervision, OutputReachesTheLogAgainAfterTheDiskWasFull) {
 // Finding 16: a shutdown that arrives while a reload waits for a changed program to stop used to
 // work on Process objects the reload had already freed (and to leave the reload's new processes
 // to the destructors). `late` stops first (highest priority) and slowly, so the reload finishes
-// while the shutdown still waits for it, then the shutdown went on to the freed `change`.
+// while the shutdown still waits for it, then the shutdown went on to the freed `change` (which
+// ASan reports; without ASan the freed block was usually reused by the new `change`).
 std::string racing_config(const std::string& marker, bool changed) {
   return "[programs.late]\n" + fake_cmd({"--ignore", "TERM", "--out", marker, "--wait"}) +
          "starttime = 0\nstoptime = 0.6\npriority = 999\n"
@@ -235,6 +236,11 @@ void expect_clean_exit(Daemon& daemon, int code, const std::string& marker, int 
   EXPECT_EQ(code, 0) << "round " << round;
   std::string log = daemon.log();
   EXPECT_EQ(log.find("removed while running"), std::string::npos) << "round " << round;
+  // The reload's new `change` must not start once the shutdown began (it did, and the shutdown
+  // then stopped it through a stale Process* that happened to point at the new object).
+  auto shutting_down = log.find("shutting down");
+  ASSERT_NE(shutting_down, std::string::npos);
+  EXPECT_EQ(log.find("spawned:", shutting_down), std::string::npos) << "round " << round << log;
   EXPECT_EQ(read_file(daemon.dir() + "/stderr.log").find("AddressSanitizer"), std::string::npos);
   EXPECT_TRUE(wait_until([&] { return processes_marked(marker).empty(); }, std::chrono::seconds(5)))
       << "round " << round << ": a child outlived taskd";
