@@ -14,9 +14,7 @@ namespace taskd {
 class LogFailure {
  public:
   LogFailure(LogChannel channel, std::string what, std::function<void()> on_failure = {})
-      : channel_(channel),
-        what_(std::move(what)),
-        on_failure_(std::move(on_failure)) {}
+      : channel_(channel), what_(std::move(what)), on_failure_(std::move(on_failure)) {}
 
   // Takes the coroutine's result too (co_spawn passes it after the exception), and ignores it.
   template <typename... Result>

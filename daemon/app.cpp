@@ -178,8 +178,9 @@ struct App::Impl {
     // Posted so that a daemon.shutdown reply is queued before connections are flushed.
     asio::post(io, [this] {
       // A shutdown that throws still ends the daemon (the Process destructors kill what is left).
-      asio::co_spawn(io, shutdown(),
-                     LogFailure(LogChannel::kMain, "shutdown", [this] { stop_loop(kExitFailure); }));
+      asio::co_spawn(io, shutdown(), LogFailure(LogChannel::kMain, "shutdown", [this] {
+                       stop_loop(kExitFailure);
+                     }));
     });
   }
 

@@ -21,8 +21,7 @@ constexpr std::array kTable = {
     Transition{S::kFatal, E::kStart, G::kAlways, S::kStarting, kResetBackoff | kSpawn},
     // STARTING: up for starttime → RUNNING; an early end → BACKOFF, or FATAL when out of retries.
     Transition{S::kStarting, E::kSpawned, G::kAlways, S::kStarting, kArmStartTimer},
-    Transition{S::kStarting, E::kStartTimeElapsed, G::kStartProvesRun, S::kRunning,
-               kResetBackoff},
+    Transition{S::kStarting, E::kStartTimeElapsed, G::kStartProvesRun, S::kRunning, kResetBackoff},
     Transition{S::kStarting, E::kStartTimeElapsed, G::kStartTooShort, S::kRunning, kNoEffect},
     Transition{S::kStarting, E::kSpawnFailed, G::kRetriesLeft, S::kBackoff,
                kCountFailure | kArmBackoffTimer},
@@ -34,8 +33,7 @@ constexpr std::array kTable = {
     Transition{S::kStarting, E::kStop, G::kAlways, S::kStopping,
                kDisarmTimer | kSignalStop | kArmStopTimer},
     // RUNNING: a run long enough forgets earlier failures.
-    Transition{S::kRunning, E::kExited, G::kRanLongEnough, S::kExited,
-               kResetBackoff | kSettleExit},
+    Transition{S::kRunning, E::kExited, G::kRanLongEnough, S::kExited, kResetBackoff | kSettleExit},
     Transition{S::kRunning, E::kExited, G::kRanBriefly, S::kExited, kSettleExit},
     Transition{S::kRunning, E::kStop, G::kAlways, S::kStopping, kSignalStop | kArmStopTimer},
     // EXITED: autorestart decides; a brief run is restarted after a backoff, like a failed start.

@@ -51,12 +51,12 @@ enum Effect : unsigned {
   kCountFailure = 1u << 1,  // one more failed start
   kDisarmTimer = 1u << 2,
   kSpawn = 1u << 3,
-  kSignalStop = 1u << 4,          // stopsignal to the process group
-  kSignalKill = 1u << 5,          // SIGKILL to the process group
-  kArmStartTimer = 1u << 6,       // starttime
-  kArmBackoffTimer = 1u << 7,     // backoff seconds
-  kArmStopTimer = 1u << 8,        // stoptime (and again after each SIGKILL)
-  kSettleExit = 1u << 10,         // feed kExitSettled next (autorestart decision)
+  kSignalStop = 1u << 4,       // stopsignal to the process group
+  kSignalKill = 1u << 5,       // SIGKILL to the process group
+  kArmStartTimer = 1u << 6,    // starttime
+  kArmBackoffTimer = 1u << 7,  // backoff seconds
+  kArmStopTimer = 1u << 8,     // stoptime (and again after each SIGKILL)
+  kSettleExit = 1u << 9,       // feed kExitSettled next (autorestart decision)
 };
 // Anything left in a process's group when the process exits is SIGKILLed by the Reaper before
 // it reaps the process (in every state), so no effect here kills leftovers.
@@ -65,13 +65,13 @@ enum class Guard {
   kAlways,
   kRetriesLeft,
   kRetriesExhausted,
-  kStartProvesRun,     // starttime >= min_run_ms: reaching RUNNING proves a good run
-  kStartTooShort,      // starttime < min_run_ms: only a run of min_run_ms proves it
-  kRanLongEnough,      // the last run lasted min_run_ms (or starttime proved it)
-  kRanBriefly,         // the last run was shorter than min_run_ms (only when starttime is too)
-  kRestartAtOnce,      // autorestart says restart, and the run was long enough
-  kRestartPaced,       // autorestart says restart after a brief run, retries left: BACKOFF
-  kRestartGivesUp,     // ... and no retries left: FATAL
+  kStartProvesRun,  // starttime >= min_run_ms: reaching RUNNING proves a good run
+  kStartTooShort,   // starttime < min_run_ms: only a run of min_run_ms proves it
+  kRanLongEnough,   // the last run lasted min_run_ms (or starttime proved it)
+  kRanBriefly,      // the last run was shorter than min_run_ms (only when starttime is too)
+  kRestartAtOnce,   // autorestart says restart, and the run was long enough
+  kRestartPaced,    // autorestart says restart after a brief run, retries left: BACKOFF
+  kRestartGivesUp,  // ... and no retries left: FATAL
 };
 
 struct Transition {
@@ -85,7 +85,7 @@ struct Transition {
 // How a process ended.
 struct Exit {
   bool signaled = false;
-  int code = 0;         // exit code, or signal number when signaled
+  int code = 0;             // exit code, or signal number when signaled
   std::int64_t ran_ms = 0;  // how long the run lasted, from spawn to exit
 };
 

@@ -22,11 +22,15 @@ bool settled(ProcessState state) {
 }  // namespace
 
 Supervisor::Supervisor(asio::io_context& io, Reaper& reaper)
-    : io_(io), host_{io, reaper, logs_, [this](const StateChange& change) {
-                       notify_waiters();
-                       if (on_change_) on_change_(change);
-                     },
-                     {}} {}
+    : io_(io),
+      host_{io,
+            reaper,
+            logs_,
+            [this](const StateChange& change) {
+              notify_waiters();
+              if (on_change_) on_change_(change);
+            },
+            {}} {}
 
 Supervisor::~Supervisor() = default;
 

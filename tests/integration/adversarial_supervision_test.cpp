@@ -177,7 +177,8 @@ TEST(AdversarialSupervision, OutputReachesTheLogAgainAfterTheDiskWasFull) {
   std::string out = scratch.file("fs/out.log");
   // About 10 KB/s, so the log's last tmpfs page fills soon after the file system does.
   Daemon daemon({.config = "[programs.talk]\ncmd = [\"/bin/sh\", \"-c\", \"i=0; while :; do echo "
-                           "line $i " + std::string(90, 'x') +
+                           "line $i " +
+                           std::string(90, 'x') +
                            "; i=$((i+1)); sleep 0.01; done\"]\n"
                            "starttime = 0\nstdout_maxbytes = 0\nstdout = \"" +
                            out + "\"\n"});
@@ -255,7 +256,8 @@ TEST(AdversarialSupervision, ShutdownDuringASighupReloadIsClean) {
     ASSERT_TRUE(wait_until([&] { return processes_marked(mark.path()).size() == 2; }));
     rewrite_config(daemon, racing_config(mark.path(), true));
     ASSERT_EQ(::kill(daemon.pid(), SIGHUP), 0);
-    ASSERT_TRUE(wait_until([&] { return daemon.log().find("reload: added=") != std::string::npos; }));
+    ASSERT_TRUE(
+        wait_until([&] { return daemon.log().find("reload: added=") != std::string::npos; }));
     int code = daemon.stop(SIGTERM);
     expect_clean_exit(daemon, code, mark.path(), round);
   }
