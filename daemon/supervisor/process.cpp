@@ -155,15 +155,16 @@ void Process::apply(const Transition& t, ProcessState from, const Exit* exit) {
       case ProcessState::kBackoff:
         if (exit || from == ProcessState::kExited) spawn_error_ = kExitedTooQuickly;
         if (from == ProcessState::kExited) {
-          message = "exited too quickly: " + n + " ran for less than " + seconds_text(kMinRunMs);
+          message = "exited too quickly: " + n + " ran for less than " + seconds_text(kMinRunMs) +
+                    "; BACKOFF, restarting in " + seconds_text(kMinRunMs);
         } else {
-          message = exit ? "exited: " + n + " (" + describe_exit(*exit) + "; not expected)"
-                         : "spawnerr: " + n + ": " + spawn_error_;
+          message = (exit ? "exited: " + n + " (" + describe_exit(*exit) + "; not expected)"
+                          : "spawnerr: " + n + ": " + spawn_error_) +
+                    "; BACKOFF, retrying in " + seconds_text(machine_.backoff_delay_ms());
         }
-        message += "; BACKOFF, retrying in " + seconds_text(machine_.backoff_delay_ms());
         break;
       case ProcessState::kFatal:
-        if (exit || from == ProcessState::kExited) spawn_error_ = kExitedTooQuickly;
+        if (exit) spawn_error_ = kExitedTooQuickly;
         message = "gave up: " + n + " entered FATAL state, too many start retries too quickly (" +
                   spawn_error_ + ")";
         break;
@@ -197,6 +198,7 @@ void Process::apply(const Transition& t, ProcessState from, const Exit* exit) {
   if (t.effects & kArmStartTimer) arm(spec_.program.starttime_ms, Event::kStartTimeElapsed);
   if (t.effects & kArmBackoffTimer) arm(machine_.backoff_delay_ms(), Event::kBackoffElapsed);
   if (t.effects & kArmStopTimer) arm(spec_.program.stoptime_ms, Event::kStopTimeElapsed);
+  if (t.effects & kArmRestartTimer) arm(machine_.restart_delay_ms(), Event::kBackoffElapsed);
   if ((t.effects & kSettleExit) && !host_.stopping_all) fire(Event::kExitSettled);
 }
 

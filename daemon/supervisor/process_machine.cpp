@@ -21,8 +21,7 @@ constexpr std::array kTable = {
     Transition{S::kFatal, E::kStart, G::kAlways, S::kStarting, kResetBackoff | kSpawn},
     // STARTING: up for starttime → RUNNING; an early end → BACKOFF, or FATAL when out of retries.
     Transition{S::kStarting, E::kSpawned, G::kAlways, S::kStarting, kArmStartTimer},
-    Transition{S::kStarting, E::kStartTimeElapsed, G::kStartProvesRun, S::kRunning, kResetBackoff},
-    Transition{S::kStarting, E::kStartTimeElapsed, G::kStartTooShort, S::kRunning, kNoEffect},
+    Transition{S::kStarting, E::kStartTimeElapsed, G::kAlways, S::kRunning, kResetBackoff},
     Transition{S::kStarting, E::kSpawnFailed, G::kRetriesLeft, S::kBackoff,
                kCountFailure | kArmBackoffTimer},
     Transition{S::kStarting, E::kSpawnFailed, G::kRetriesExhausted, S::kFatal, kCountFailure},
@@ -32,15 +31,12 @@ constexpr std::array kTable = {
                kCountFailure | kDisarmTimer},
     Transition{S::kStarting, E::kStop, G::kAlways, S::kStopping,
                kDisarmTimer | kSignalStop | kArmStopTimer},
-    // RUNNING: a run long enough forgets earlier failures.
-    Transition{S::kRunning, E::kExited, G::kRanLongEnough, S::kExited, kResetBackoff | kSettleExit},
-    Transition{S::kRunning, E::kExited, G::kRanBriefly, S::kExited, kSettleExit},
+    // RUNNING.
+    Transition{S::kRunning, E::kExited, G::kAlways, S::kExited, kSettleExit},
     Transition{S::kRunning, E::kStop, G::kAlways, S::kStopping, kSignalStop | kArmStopTimer},
-    // EXITED: autorestart decides; a brief run is restarted after a backoff, like a failed start.
+    // EXITED: autorestart decides; a brief run is restarted after min_run_ms, uncounted.
     Transition{S::kExited, E::kExitSettled, G::kRestartAtOnce, S::kStarting, kSpawn},
-    Transition{S::kExited, E::kExitSettled, G::kRestartPaced, S::kBackoff,
-               kCountFailure | kArmBackoffTimer},
-    Transition{S::kExited, E::kExitSettled, G::kRestartGivesUp, S::kFatal, kCountFailure},
+    Transition{S::kExited, E::kExitSettled, G::kRestartPaced, S::kBackoff, kArmRestartTimer},
     // BACKOFF.
     Transition{S::kBackoff, E::kBackoffElapsed, G::kAlways, S::kStarting, kSpawn},
     Transition{S::kBackoff, E::kStop, G::kAlways, S::kStopped, kDisarmTimer | kResetBackoff},
@@ -81,13 +77,8 @@ bool ProcessMachine::guard_holds(Guard guard) const {
     case Guard::kAlways: return true;
     case Guard::kRetriesLeft: return retries_left;
     case Guard::kRetriesExhausted: return !retries_left;
-    case Guard::kStartProvesRun: return settings_.starttime_ms >= settings_.min_run_ms;
-    case Guard::kStartTooShort: return settings_.starttime_ms < settings_.min_run_ms;
-    case Guard::kRanLongEnough: return !ran_briefly();
-    case Guard::kRanBriefly: return ran_briefly();
     case Guard::kRestartAtOnce: return should_restart() && !ran_briefly();
-    case Guard::kRestartPaced: return should_restart() && ran_briefly() && retries_left;
-    case Guard::kRestartGivesUp: return should_restart() && ran_briefly() && !retries_left;
+    case Guard::kRestartPaced: return should_restart() && ran_briefly();
   }
   return false;
 }

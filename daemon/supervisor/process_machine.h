@@ -4,11 +4,12 @@
 // with a fake clock.
 //
 // Restart pacing (beyond supervisord): a run shorter than min_run_ms, possible only when
-// starttime is below it, that autorestart would restart counts as a failed start, like an exit
-// during STARTING: BACKOFF 1 s, 2 s, 3 s, ... and FATAL after startretries. A program that exits
-// at once (starttime = 0, autorestart = "always") can therefore never keep the daemon busy
-// restarting it. With starttime >= min_run_ms every run that reached RUNNING was long enough, so
-// behaviour is exactly supervisord's.
+// starttime is below it, that autorestart would restart is restarted after min_run_ms in
+// BACKOFF instead of at once, so a program that exits at once (starttime = 0, autorestart =
+// "always") starts at most about once a second and can never keep the daemon busy. It does not
+// count against startretries (a program killed from outside soon after each start must keep
+// being restarted, as supervisord does). With starttime >= min_run_ms every run that reached
+// RUNNING was long enough, so behaviour is exactly supervisord's.
 #pragma once
 
 #include "daemon/config/config.h"
@@ -57,6 +58,7 @@ enum Effect : unsigned {
   kArmBackoffTimer = 1u << 7,  // backoff seconds
   kArmStopTimer = 1u << 8,     // stoptime (and again after each SIGKILL)
   kSettleExit = 1u << 9,       // feed kExitSettled next (autorestart decision)
+  kArmRestartTimer = 1u << 10,  // min_run_ms before restarting after a brief run
 };
 // Anything left in a process's group when the process exits is SIGKILLed by the Reaper before
 // it reaps the process (in every state), so no effect here kills leftovers.
@@ -65,13 +67,8 @@ enum class Guard {
   kAlways,
   kRetriesLeft,
   kRetriesExhausted,
-  kStartProvesRun,  // starttime >= min_run_ms: reaching RUNNING proves a good run
-  kStartTooShort,   // starttime < min_run_ms: only a run of min_run_ms proves it
-  kRanLongEnough,   // the last run lasted min_run_ms (or starttime proved it)
-  kRanBriefly,      // the last run was shorter than min_run_ms (only when starttime is too)
-  kRestartAtOnce,   // autorestart says restart, and the run was long enough
-  kRestartPaced,    // autorestart says restart after a brief run, retries left: BACKOFF
-  kRestartGivesUp,  // ... and no retries left: FATAL
+  kRestartAtOnce,  // autorestart says restart, and the run was long enough
+  kRestartPaced,   // autorestart says restart, after a brief run: BACKOFF for min_run_ms
 };
 
 struct Transition {
@@ -89,7 +86,7 @@ struct Exit {
   std::int64_t ran_ms = 0;  // how long the run lasted, from spawn to exit
 };
 
-// A run shorter than this counts as a failed start when autorestart would restart it.
+// A run shorter than this is restarted after this long rather than at once.
 constexpr std::int64_t kMinRunMs = 1000;
 
 struct MachineSettings {
@@ -113,6 +110,8 @@ class ProcessMachine {
   int backoff() const { return backoff_; }  // failed starts since the last good run
   // Milliseconds to wait in BACKOFF: 1 s after the first failure, 2 s after the second, ...
   std::int64_t backoff_delay_ms() const { return static_cast<std::int64_t>(backoff_) * 1000; }
+  // Milliseconds to wait in BACKOFF before restarting after a brief run.
+  std::int64_t restart_delay_ms() const { return settings_.min_run_ms; }
   const std::optional<Exit>& last_exit() const { return last_exit_; }
   bool exit_expected(const Exit& exit) const;
   void set_settings(MachineSettings settings) { settings_ = std::move(settings); }
