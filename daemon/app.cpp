@@ -2,6 +2,7 @@
 
 #include "common/address.h"
 #include "common/log.h"
+#include "common/log_failure.h"
 #include "daemon/api/api.h"
 #include "daemon/api/json_helpers.h"
 #include "daemon/api/task_json.h"
@@ -21,7 +22,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -132,7 +132,7 @@ struct App::Impl {
       if (ec) return;
       if (signal == SIGHUP) {
         log(LogChannel::kCfg).info("SIGHUP received: reloading {}", config.path);
-        asio::co_spawn(io, reload(false), asio::detached);
+        asio::co_spawn(io, reload(false), LogFailure(LogChannel::kCfg, "reload"));
       } else {
         request_shutdown(signal == SIGTERM ? "SIGTERM" : "SIGINT");
       }
@@ -187,7 +187,18 @@ struct App::Impl {
     shutting_down = true;
     log(LogChannel::kMain).info("shutting down reason={}", reason);
     // Posted so that a daemon.shutdown reply is queued before connections are flushed.
-    asio::post(io, [this] { asio::co_spawn(io, shutdown(), asio::detached); });
+    asio::post(io, [this] {
+      // A shutdown that throws still ends the daemon (the Process destructors kill what is left).
+      asio::co_spawn(io, shutdown(), LogFailure(LogChannel::kMain, "shutdown", [this] {
+                       stop_loop(kExitFailure);
+                     }));
+    });
+  }
+
+  void stop_loop(int code) {
+    exit_code = code;
+    signals.cancel();
+    io.stop();
   }
 
   asio::awaitable<void> shutdown() {
@@ -203,8 +214,7 @@ struct App::Impl {
       wait.expires_after(std::chrono::milliseconds(10));
       co_await wait.async_wait(asio::as_tuple(asio::use_awaitable));
     }
-    signals.cancel();
-    io.stop();
+    stop_loop(kExitOk);
   }
 };
 

@@ -24,6 +24,20 @@ void forward_process_events(ApiContext& context, supervisor::Reaper& reaper) {
     }
     events.publish(proto::topic::kProcess, "state", std::move(fields));
   });
+  context.supervisor.on_output_loss(
+      [&events = context.events](const supervisor::OutputLossChange& change) {
+        json::object fields{{"name", change.name},
+                            {"group", change.group},
+                            {"stream", change.stream},
+                            {"path", change.path}};
+        if (change.resumed) {
+          fields.emplace("dropped_bytes", change.dropped_bytes);
+        } else {
+          fields.emplace("error", change.error);
+        }
+        events.publish(proto::topic::kProcess, change.resumed ? "output_resumed" : "output_dropped",
+                       std::move(fields));
+      });
   reaper.on_orphan([&events = context.events](pid_t pid, int status) {
     json::object fields{{"pid", pid}, {"status", supervisor::describe_wait_status(status)}};
     events.publish(proto::topic::kProcess, "orphan", std::move(fields));

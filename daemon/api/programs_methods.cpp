@@ -39,6 +39,7 @@ json::object encode_status(const supervisor::ProcessStatus& s, const ProgramConf
                    {"uptime_ms", s.uptime_ms},
                    {"spawn_error", s.spawn_error},
                    {"backoff", s.backoff},
+                   {"output_dropped_bytes", s.output_dropped_bytes},
                    {"stdout_log", s.stdout_log},
                    {"stderr_log", s.stderr_log},
                    {"autostart", program.autostart},
@@ -52,7 +53,7 @@ json::object encode_status(const supervisor::ProcessStatus& s, const ProgramConf
 // One entry of a per-name result list.
 struct Outcome {
   std::string name;
-  Process* process = nullptr;
+  Process* process = nullptr;  // valid until the first co_await; look up by name after it
   std::optional<Error> error;
   std::uint64_t runs_before = 0;  // Process::runs() when the start was requested
 };
@@ -137,13 +138,15 @@ asio::awaitable<void> await_goal(supervisor::Supervisor& sup, std::vector<Outcom
   }
 }
 
-Clock::time_point deadline_for(const std::vector<Outcome>& outcomes,
+// By name: it also runs after a co_await, when a reload may have replaced an outcome's process.
+Clock::time_point deadline_for(supervisor::Supervisor& sup, const std::vector<Outcome>& outcomes,
                                const proto::NamesParams& params, Goal goal) {
   if (params.timeout_ms) return Clock::now() + std::chrono::milliseconds(*params.timeout_ms);
   std::int64_t longest = 0;
   for (const auto& outcome : outcomes) {
-    if (!outcome.process) continue;
-    const auto& program = outcome.process->spec().program;
+    Process* process = outcome.error ? nullptr : sup.find(outcome.name);
+    if (!process) continue;
+    const auto& program = process->spec().program;
     longest =
         std::max(longest, goal == Goal::kRunning ? program.starttime_ms : program.stoptime_ms);
   }
@@ -164,7 +167,7 @@ asio::awaitable<rpc::MethodResult> start_or_stop(ApiContext& context, json::valu
     if (!done) outcome.error = done.error();
   }
   if (decoded->wait)
-    co_await await_goal(sup, outcomes, goal, deadline_for(outcomes, *decoded, goal));
+    co_await await_goal(sup, outcomes, goal, deadline_for(sup, outcomes, *decoded, goal));
   co_return encode_outcomes(outcomes, sup);
 }
 
@@ -177,7 +180,7 @@ asio::awaitable<rpc::MethodResult> restart_programs(ApiContext& context, json::v
     if (!outcome.error) (void)outcome.process->stop();  // "not running" is fine for a restart
   }
   co_await await_goal(sup, outcomes, Goal::kStopped,
-                      deadline_for(outcomes, *decoded, Goal::kStopped));
+                      deadline_for(sup, outcomes, *decoded, Goal::kStopped));
   for (auto& outcome : outcomes) {
     if (outcome.error) continue;
     Process* process = sup.find(outcome.name);  // look up again: a reload may have replaced it
@@ -190,7 +193,7 @@ asio::awaitable<rpc::MethodResult> restart_programs(ApiContext& context, json::v
   }
   if (decoded->wait) {
     co_await await_goal(sup, outcomes, Goal::kRunning,
-                        deadline_for(outcomes, *decoded, Goal::kRunning));
+                        deadline_for(sup, outcomes, *decoded, Goal::kRunning));
   }
   co_return encode_outcomes(outcomes, sup);
 }

@@ -1,6 +1,7 @@
 // session.open / switch / prompt / state / stop, and `session` events.
 #include "daemon/api/api.h"
 
+#include "common/log_failure.h"
 #include "daemon/api/task_json.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
@@ -10,7 +11,6 @@
 #include "proto/params.h"
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/json/parse.hpp>
 
@@ -120,7 +120,7 @@ void register_sessions_methods(rpc::Dispatcher& dispatcher, ApiContext& context)
                    // task_ready.
                    asio::post(context.io, [&context, target = *id] {
                      asio::co_spawn(context.io, context.sessions.finish_switch(target),
-                                    asio::detached);
+                                    LogFailure(LogChannel::kSess, "session switch"));
                    });
                    return json::object{{"id", *id}, {"status", "switching"}};
                  });

@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
 constexpr int kBigPipe = 1024 * 1024;
+constexpr auto kRetryFileEvery = std::chrono::seconds(1);
 
 // One buffer for every pump: each read is consumed by its sink before the handler returns, and
 // the loop has one thread, so nothing else can write into it meanwhile.
@@ -36,9 +37,11 @@ std::shared_ptr<OutputPump> OutputPump::start(boost::asio::io_context& io, Uniqu
 }
 
 std::shared_ptr<OutputPump> OutputPump::start_to_file(boost::asio::io_context& io, UniqueFd pipe,
-                                                      std::shared_ptr<LogFile> file) {
+                                                      std::shared_ptr<LogFile> file,
+                                                      FileSinkReport report) {
   auto pump = std::make_shared<OutputPump>(io, std::move(pipe), nullptr, nullptr);
   pump->file_ = std::move(file);
+  pump->report_ = std::move(report);
   pump->wait_readable();
   return pump;
 }
@@ -60,23 +63,61 @@ void OutputPump::wait_readable() {
                    });
 }
 
-void OutputPump::read_once() {
-  ssize_t n;
-  if (file_) {
-    auto moved = file_->splice_from(pipe_.native_handle(), kBigPipe);
-    if (!moved) {
-      log(LogChannel::kSup).error("{}; discarding the rest of this output", moved.error().message);
-      file_.reset();  // keep draining, into nothing, so the child never blocks
-      return read_once();
-    }
-    n = *moved;
-  } else {
-    do {
-      n = ::read(pipe_.native_handle(), shared_buffer(), kChunk);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) n = 0;  // a broken pipe ends like EOF
-    if (n > 0 && on_data_) on_data_(std::string_view(shared_buffer(), static_cast<std::size_t>(n)));
+// Bytes moved, 0 at EOF, -1 when the pipe is empty (as LogFile::splice_from).
+long OutputPump::move_to_file() {
+  if (dropping_ && std::chrono::steady_clock::now() < retry_at_) return drop_once();
+  auto moved = file_->splice_from(pipe_.native_handle(), kBigPipe);
+  if (!moved) {
+    start_dropping(moved.error().message);
+    return drop_once();  // keep draining, into nothing, so the child never blocks
   }
+  if (dropping_ && *moved > 0) {
+    dropping_ = false;
+    OutputLoss resumed{true, "", dropped_now_};
+    dropped_now_ = 0;
+    if (report_.on_loss) {
+      report_.on_loss(resumed);
+    } else {
+      log(LogChannel::kSup)
+          .warn("output reaches {} again; {} bytes were dropped", file_->path(),
+                resumed.dropped_bytes);
+    }
+  }
+  return *moved;
+}
+
+void OutputPump::start_dropping(const std::string& error) {
+  retry_at_ = std::chrono::steady_clock::now() + kRetryFileEvery;
+  if (dropping_) return;  // a retry that failed again: already reported
+  dropping_ = true;
+  if (report_.on_loss) {
+    report_.on_loss(OutputLoss{false, error, 0});
+  } else {
+    log(LogChannel::kSup).error("{}; dropping output until it can be written", error);
+  }
+}
+
+long OutputPump::drop_once() {
+  long n = read_to_sink();
+  if (n <= 0) return n;
+  dropped_now_ += static_cast<std::uint64_t>(n);
+  if (report_.dropped_bytes) *report_.dropped_bytes += static_cast<std::uint64_t>(n);
+  return n;
+}
+
+// Reads one chunk into the shared buffer and hands it to on_data_ (if any).
+long OutputPump::read_to_sink() {
+  ssize_t n;
+  do {
+    n = ::read(pipe_.native_handle(), shared_buffer(), kChunk);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) n = 0;  // a broken pipe ends like EOF
+  if (n > 0 && on_data_) on_data_(std::string_view(shared_buffer(), static_cast<std::size_t>(n)));
+  return n;
+}
+
+void OutputPump::read_once() {
+  long n = file_ ? move_to_file() : read_to_sink();
   if (n < 0) return wait_readable();  // nothing there yet
   if (n == 0) return finish();        // EOF: every writer closed the pipe
   if (finished_) return;              // the sink may have stopped us

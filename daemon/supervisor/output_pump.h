@@ -4,6 +4,11 @@
 // user space. One read per loop turn, so a child writing as fast as it can never starves other
 // work; a pipe found full is grown to 1 MiB so fast writers need fewer turns, while a thousand
 // quiet pumps cost neither buffers nor big pipes.
+//
+// A log file that refuses output (disk full, quota, I/O error) never blocks the child: the pump
+// keeps draining the pipe, drops and counts what it cannot write, and tries the file again at
+// most once a second while output keeps coming, so output reaches the log again once there is
+// room.
 #pragma once
 
 #include "common/unique_fd.h"
@@ -11,11 +16,27 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 
 namespace taskd::supervisor {
+
+// A file sink's report: output started being dropped (with the error), or reaches the file again
+// (with how many bytes were dropped meanwhile).
+struct OutputLoss {
+  bool resumed = false;
+  std::string error;
+  std::uint64_t dropped_bytes = 0;
+};
+
+struct FileSinkReport {
+  std::shared_ptr<std::uint64_t> dropped_bytes;    // grows by every byte dropped; may be null
+  std::function<void(const OutputLoss&)> on_loss;  // may be empty
+};
 
 class OutputPump : public std::enable_shared_from_this<OutputPump> {
  public:
@@ -27,7 +48,8 @@ class OutputPump : public std::enable_shared_from_this<OutputPump> {
                                            OnData on_data, OnEnd on_end = {});
   // Splices everything into `file` (which rotates as usual).
   static std::shared_ptr<OutputPump> start_to_file(boost::asio::io_context& io, UniqueFd pipe,
-                                                   std::shared_ptr<class LogFile> file);
+                                                   std::shared_ptr<class LogFile> file,
+                                                   FileSinkReport report = {});
 
   // Stops reading and closes the pipe; no callback runs afterwards.
   void stop();
@@ -38,6 +60,10 @@ class OutputPump : public std::enable_shared_from_this<OutputPump> {
  private:
   void wait_readable();
   void read_once();
+  long move_to_file();
+  long read_to_sink();
+  long drop_once();
+  void start_dropping(const std::string& error);
   void finish();
   void grow_pipe_if_full(std::size_t just_read);
 
@@ -45,6 +71,10 @@ class OutputPump : public std::enable_shared_from_this<OutputPump> {
   OnData on_data_;
   OnEnd on_end_;
   std::shared_ptr<class LogFile> file_;
+  FileSinkReport report_;
+  bool dropping_ = false;  // the file refused output; it is retried at retry_at_
+  std::chrono::steady_clock::time_point retry_at_{};
+  std::uint64_t dropped_now_ = 0;  // bytes dropped since dropping_ began
   std::size_t capacity_ = 0;  // pipe capacity, learnt on first use
   bool finished_ = false;
 };

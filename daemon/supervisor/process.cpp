@@ -26,13 +26,18 @@ std::int64_t now_ms() {
       .count();
 }
 
-Exit exit_from_status(int status) {
-  if (WIFSIGNALED(status)) return Exit{true, WTERMSIG(status)};
-  return Exit{false, WEXITSTATUS(status)};
+Exit exit_from_status(int status, std::int64_t ran_ms) {
+  if (WIFSIGNALED(status)) return Exit{true, WTERMSIG(status), ran_ms};
+  return Exit{false, WEXITSTATUS(status), ran_ms};
 }
 
 MachineSettings settings_of(const ProgramConfig& program) {
-  return MachineSettings{program.startretries, program.autorestart, program.exitcodes};
+  MachineSettings settings;
+  settings.startretries = program.startretries;
+  settings.autorestart = program.autorestart;
+  settings.exitcodes = program.exitcodes;
+  settings.starttime_ms = program.starttime_ms;
+  return settings;
 }
 
 std::string seconds_text(std::int64_t ms) {
@@ -83,6 +88,10 @@ Process::~Process() {
 
 Result<void> Process::start() {
   ProcessState from = state();
+  if (host_.stopping_all) {
+    return make_error(ErrorCode::kBadState, name() + ": taskd is shutting down")
+        .with("state", std::string(state_name(from)));
+  }
   if (const Transition* t = machine_.fire(Event::kStart)) {
     apply(*t, from, nullptr);
     return {};
@@ -144,10 +153,15 @@ void Process::apply(const Transition& t, ProcessState from, const Exit* exit) {
                   seconds_text(spec_.program.starttime_ms) + " (starttime)";
         break;
       case ProcessState::kBackoff:
-        if (exit) spawn_error_ = kExitedTooQuickly;
-        message = (exit ? "exited: " + n + " (" + describe_exit(*exit) + "; not expected)"
-                        : "spawnerr: " + n + ": " + spawn_error_) +
-                  "; BACKOFF, retrying in " + seconds_text(machine_.backoff_delay_ms());
+        if (exit || from == ProcessState::kExited) spawn_error_ = kExitedTooQuickly;
+        if (from == ProcessState::kExited) {
+          message = "exited too quickly: " + n + " ran for less than " + seconds_text(kMinRunMs) +
+                    "; BACKOFF, restarting in " + seconds_text(kMinRunMs);
+        } else {
+          message = (exit ? "exited: " + n + " (" + describe_exit(*exit) + "; not expected)"
+                          : "spawnerr: " + n + ": " + spawn_error_) +
+                    "; BACKOFF, retrying in " + seconds_text(machine_.backoff_delay_ms());
+        }
         break;
       case ProcessState::kFatal:
         if (exit) spawn_error_ = kExitedTooQuickly;
@@ -184,7 +198,7 @@ void Process::apply(const Transition& t, ProcessState from, const Exit* exit) {
   if (t.effects & kArmStartTimer) arm(spec_.program.starttime_ms, Event::kStartTimeElapsed);
   if (t.effects & kArmBackoffTimer) arm(machine_.backoff_delay_ms(), Event::kBackoffElapsed);
   if (t.effects & kArmStopTimer) arm(spec_.program.stoptime_ms, Event::kStopTimeElapsed);
-  if ((t.effects & kKillGroupLeftovers) && last_pgid_ > 0) ::killpg(last_pgid_, SIGKILL);
+  if (t.effects & kArmRestartTimer) arm(machine_.restart_delay_ms(), Event::kBackoffElapsed);
   if ((t.effects & kSettleExit) && !host_.stopping_all) fire(Event::kExitSettled);
 }
 
@@ -204,7 +218,8 @@ void Process::arm(std::int64_t delay_ms, Event event) {
 }
 
 void Process::signal_group(int signal) {
-  pid_t group = pid_ > 0 ? pid_ : last_pgid_;
+  // Only while the leader lives: once it is reaped the group id could belong to a stranger.
+  pid_t group = pid_;
   if (group > 0 && ::killpg(group, signal) != 0 && errno != ESRCH) {
     log(LogChannel::kSup)
         .warn("failed to signal {} (pgid {}): {}", name(), group, std::strerror(errno));
@@ -243,19 +258,21 @@ void Process::spawn() {
     return;
   }
   pid_ = spawned->pid;
-  last_pgid_ = pid_;
   start_ms_ = now_ms();
   started_at_ = std::chrono::steady_clock::now();
   spawn_error_.clear();
-  host_.reaper.watch(pid_, [this](int status) { on_exit(status); });
-  stdout_pump_ = start_pump(std::move(spawned->stdout_pipe), program.stdout_log);
-  stderr_pump_ = start_pump(std::move(spawned->stderr_pipe), program.stderr_log);
+  // Helpers the process left in its group die with it: a restart never leaves old copies behind.
+  host_.reaper.watch(
+      pid_, [this](int status) { on_exit(status); }, LeaderExit::kKillGroup);
+  stdout_pump_ = start_pump(std::move(spawned->stdout_pipe), program.stdout_log, "stdout");
+  stderr_pump_ = start_pump(std::move(spawned->stderr_pipe), program.stderr_log, "stderr");
   stdin_pipe_ = std::move(spawned->stdin_pipe);
   log(LogChannel::kSup).info("spawned: '{}' with pid {}", name(), pid_);
   fire(Event::kSpawned);
 }
 
-std::shared_ptr<OutputPump> Process::start_pump(UniqueFd pipe, const OutputConfig& output) {
+std::shared_ptr<OutputPump> Process::start_pump(UniqueFd pipe, const OutputConfig& output,
+                                                const char* stream) {
   if (!pipe) return nullptr;
   auto file = host_.logs.get(output.path, output.max_bytes, output.backups);
   if (!file) {
@@ -263,11 +280,38 @@ std::shared_ptr<OutputPump> Process::start_pump(UniqueFd pipe, const OutputConfi
     log(LogChannel::kSup).error("{}; output of {} is discarded", file.error().message, name());
     return OutputPump::start(host_.io, std::move(pipe), nullptr);
   }
-  return OutputPump::start_to_file(host_.io, std::move(pipe), *file);
+  FileSinkReport report;
+  report.dropped_bytes = output_dropped_bytes_;
+  OutputLossChange change;
+  change.name = spec_.name;
+  change.group = spec_.group;
+  change.stream = stream;
+  change.path = output.path;
+  // Copies, not `this`: the pump drains until EOF and may outlive this process object; the host
+  // lives as long as the supervisor.
+  report.on_loss = [&host = host_, change](const OutputLoss& loss) {
+    OutputLossChange now = change;
+    now.resumed = loss.resumed;
+    now.error = loss.error;
+    now.dropped_bytes = loss.dropped_bytes;
+    if (loss.resumed) {
+      log(LogChannel::kSup)
+          .warn("output of {} reaches {} again; {} bytes were dropped", now.name, now.path,
+                now.dropped_bytes);
+    } else {
+      log(LogChannel::kSup)
+          .error("{}; dropping output of {} until it can be written (retried every second)",
+                 now.error, now.name);
+    }
+    if (host.on_output_loss) host.on_output_loss(now);
+  };
+  return OutputPump::start_to_file(host_.io, std::move(pipe), *file, std::move(report));
 }
 
 void Process::on_exit(int wait_status) {
-  Exit exit = exit_from_status(wait_status);
+  Exit exit = exit_from_status(wait_status, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::steady_clock::now() - started_at_)
+                                                .count());
   pid_ = 0;
   stop_ms_ = now_ms();
   stdin_pipe_.reset();
@@ -290,6 +334,7 @@ ProcessStatus Process::status() const {
   status.exit = machine_.last_exit();
   status.spawn_error = spawn_error_;
   status.backoff = machine_.backoff();
+  status.output_dropped_bytes = *output_dropped_bytes_;
   if (spec_.program.stdout_log.kind == OutputConfig::Kind::kFile)
     status.stdout_log = spec_.program.stdout_log.path;
   if (spec_.program.stderr_log.kind == OutputConfig::Kind::kFile)

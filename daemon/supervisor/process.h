@@ -34,6 +34,17 @@ struct StateChange {
       message;  // supervisord-style description ("exited: web (exit status 1; not expected)")
 };
 
+// A process's log file refused output (or takes it again): supervisor events and the log say so.
+struct OutputLossChange {
+  std::string name;
+  std::string group;
+  std::string stream;  // "stdout" or "stderr"
+  std::string path;
+  bool resumed = false;
+  std::string error;                // when dropping began
+  std::uint64_t dropped_bytes = 0;  // when resumed: dropped since dropping began
+};
+
 struct ProcessStatus {
   std::string name;
   std::string group;
@@ -49,6 +60,7 @@ struct ProcessStatus {
   std::string stdout_log;
   std::string stderr_log;
   int backoff = 0;
+  std::uint64_t output_dropped_bytes = 0;  // output its log files refused, over all runs
 };
 
 struct ProcessHost {
@@ -56,7 +68,8 @@ struct ProcessHost {
   Reaper& reaper;
   LogFileRegistry& logs;
   std::function<void(const StateChange&)> on_change;
-  bool stopping_all = false;  // daemon shutdown: no autorestart
+  std::function<void(const OutputLossChange&)> on_output_loss;
+  bool stopping_all = false;  // daemon shutdown: no autorestart, no start; set for good
 };
 
 class Process {
@@ -90,7 +103,8 @@ class Process {
   void fire(Event event, const Exit* exit = nullptr);
   void apply(const Transition& transition, ProcessState from, const Exit* exit);
   void spawn();
-  std::shared_ptr<OutputPump> start_pump(UniqueFd pipe, const OutputConfig& output);
+  std::shared_ptr<OutputPump> start_pump(UniqueFd pipe, const OutputConfig& output,
+                                         const char* stream);
   void on_exit(int wait_status);
   void arm(std::int64_t delay_ms, Event event);
   void signal_group(int signal);
@@ -102,7 +116,6 @@ class Process {
   boost::asio::steady_timer timer_;
   std::uint64_t timer_generation_ = 0;
   pid_t pid_ = 0;
-  pid_t last_pgid_ = 0;  // kept after exit to clean up leftovers of the group
   std::uint64_t runs_ = 0;
   std::int64_t start_ms_ = 0;
   std::int64_t stop_ms_ = 0;
@@ -111,6 +124,8 @@ class Process {
   std::shared_ptr<OutputPump> stdout_pump_;
   std::shared_ptr<OutputPump> stderr_pump_;
   UniqueFd stdin_pipe_;  // write end when the program has stdin = "pipe"
+  // Shared with the pumps, which may outlive this object (they drain until EOF).
+  std::shared_ptr<std::uint64_t> output_dropped_bytes_ = std::make_shared<std::uint64_t>(0);
   std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);
 };
 

@@ -34,14 +34,14 @@ constexpr std::array kTable = {
     // RUNNING.
     Transition{S::kRunning, E::kExited, G::kAlways, S::kExited, kSettleExit},
     Transition{S::kRunning, E::kStop, G::kAlways, S::kStopping, kSignalStop | kArmStopTimer},
-    // EXITED: autorestart decides.
-    Transition{S::kExited, E::kExitSettled, G::kShouldRestart, S::kStarting, kSpawn},
+    // EXITED: autorestart decides; a brief run is restarted after min_run_ms, uncounted.
+    Transition{S::kExited, E::kExitSettled, G::kRestartAtOnce, S::kStarting, kSpawn},
+    Transition{S::kExited, E::kExitSettled, G::kRestartPaced, S::kBackoff, kArmRestartTimer},
     // BACKOFF.
     Transition{S::kBackoff, E::kBackoffElapsed, G::kAlways, S::kStarting, kSpawn},
     Transition{S::kBackoff, E::kStop, G::kAlways, S::kStopped, kDisarmTimer | kResetBackoff},
     // STOPPING: wait for the exit, SIGKILL after stoptime (and again each stoptime after).
-    Transition{S::kStopping, E::kExited, G::kAlways, S::kStopped,
-               kDisarmTimer | kKillGroupLeftovers},
+    Transition{S::kStopping, E::kExited, G::kAlways, S::kStopped, kDisarmTimer},
     Transition{S::kStopping, E::kStopTimeElapsed, G::kAlways, S::kStopping,
                kSignalKill | kArmStopTimer},
 };
@@ -56,18 +56,29 @@ bool ProcessMachine::exit_expected(const Exit& exit) const {
          settings_.exitcodes.end();
 }
 
+bool ProcessMachine::should_restart() const {
+  switch (settings_.autorestart) {
+    case AutoRestart::kAlways: return true;
+    case AutoRestart::kNever: return false;
+    case AutoRestart::kUnexpected: return last_exit_ && !exit_expected(*last_exit_);
+  }
+  return false;
+}
+
+bool ProcessMachine::ran_briefly() const {
+  return settings_.starttime_ms < settings_.min_run_ms && last_exit_ &&
+         last_exit_->ran_ms < settings_.min_run_ms;
+}
+
 bool ProcessMachine::guard_holds(Guard guard) const {
+  // Evaluated as if the failure being handled were already counted.
+  bool retries_left = backoff_ + 1 <= settings_.startretries;
   switch (guard) {
     case Guard::kAlways: return true;
-    // Evaluated as if the failure being handled were already counted.
-    case Guard::kRetriesLeft: return backoff_ + 1 <= settings_.startretries;
-    case Guard::kRetriesExhausted: return backoff_ + 1 > settings_.startretries;
-    case Guard::kShouldRestart:
-      switch (settings_.autorestart) {
-        case AutoRestart::kAlways: return true;
-        case AutoRestart::kNever: return false;
-        case AutoRestart::kUnexpected: return last_exit_ && !exit_expected(*last_exit_);
-      }
+    case Guard::kRetriesLeft: return retries_left;
+    case Guard::kRetriesExhausted: return !retries_left;
+    case Guard::kRestartAtOnce: return should_restart() && !ran_briefly();
+    case Guard::kRestartPaced: return should_restart() && ran_briefly();
   }
   return false;
 }

@@ -22,10 +22,15 @@ bool settled(ProcessState state) {
 }  // namespace
 
 Supervisor::Supervisor(asio::io_context& io, Reaper& reaper)
-    : io_(io), host_{io, reaper, logs_, [this](const StateChange& change) {
-                       notify_waiters();
-                       if (on_change_) on_change_(change);
-                     }} {}
+    : io_(io),
+      host_{io,
+            reaper,
+            logs_,
+            [this](const StateChange& change) {
+              notify_waiters();
+              if (on_change_) on_change_(change);
+            },
+            {}} {}
 
 Supervisor::~Supervisor() = default;
 
@@ -60,20 +65,25 @@ std::chrono::milliseconds Supervisor::longest_stoptime() const {
 }
 
 asio::awaitable<void> Supervisor::stop_all() {
+  // From here on nothing starts or restarts; a reload in flight finishes without starting what
+  // it added, and its set of processes is the one stopped below.
   host_.stopping_all = true;
-  std::map<int, std::vector<Process*>, std::greater<>> by_priority;
+  std::function<bool()> no_reload = [this] { return !reloading_; };
+  co_await wait_until(std::move(no_reload),
+                      Clock::now() + longest_stoptime() + std::chrono::seconds(10));
+  // By name, level by level: each wait below lets other code run, so no Process* is kept.
+  std::map<int, std::vector<std::string>, std::greater<>> by_priority;
   for (auto& process : processes_)
-    by_priority[process->spec().program.priority].push_back(process.get());
-  for (auto& [priority, level] : by_priority) {
-    for (Process* process : level) (void)process->stop();
+    by_priority[process->spec().program.priority].push_back(process->name());
+  for (auto& [priority, names] : by_priority) {
+    for (const auto& name : names) {
+      if (Process* process = find(name)) (void)process->stop();
+    }
     // SIGKILL follows each stop signal after stoptime; give up on the unkillable after that.
     auto deadline = Clock::now() + longest_stoptime() + std::chrono::seconds(5);
-    std::vector<std::string> names;
-    for (Process* process : level) names.push_back(process->name());
     std::function<bool()> done = all_settled(names);
     co_await wait_until(std::move(done), deadline);
   }
-  host_.stopping_all = false;
 }
 
 // Built outside the co_await expressions that use it: GCC 12 mishandles capturing lambdas there.
@@ -149,6 +159,7 @@ ReloadPlan Supervisor::plan(const std::vector<InstanceSpec>& next) const {
 
 asio::awaitable<void> Supervisor::apply(const ReloadPlan& plan_ref,
                                         const std::vector<InstanceSpec>& next_ref) {
+  if (host_.stopping_all || reloading_) co_return;  // shutdown owns the set now; one at a time
   ReloadPlan plan = plan_ref;
   std::vector<InstanceSpec> next = next_ref;
   reloading_ = true;
@@ -174,9 +185,11 @@ asio::awaitable<void> Supervisor::apply(const ReloadPlan& plan_ref,
   }
   sort_processes();
   for (Process* process : fresh) {
+    // Refused (and left STOPPED) when a shutdown began meanwhile.
     if (process->spec().program.autostart) (void)process->start();
   }
   reloading_ = false;
+  notify_waiters();  // a shutdown may be waiting for this reload to end
 }
 
 std::size_t Supervisor::running_count() const {

@@ -31,12 +31,16 @@ class Supervisor {
   void on_change(std::function<void(const StateChange&)> handler) {
     on_change_ = std::move(handler);
   }
+  void on_output_loss(std::function<void(const OutputLossChange&)> handler) {
+    host_.on_output_loss = std::move(handler);
+  }
 
   // Replaces the (empty) set with these instances; nothing starts yet.
   void configure(const std::vector<InstanceSpec>& instances);
   // Starts every autostart instance, lowest priority first.
   void start_autostart();
-  // Stops everything, highest priority first, waiting for each level; no autorestart meanwhile.
+  // Stops everything, highest priority first, waiting for each level. Once called (shutdown),
+  // nothing starts or restarts again; a reload in flight is waited for first.
   boost::asio::awaitable<void> stop_all();
 
   // Instances matching a pattern: "name", "group:name", "group:*", "group" (its instances), "all".
@@ -51,6 +55,7 @@ class Supervisor {
   ReloadPlan plan(const std::vector<InstanceSpec>& next) const;
   // Stops removed and changed instances, replaces them, adds new ones (starting autostart ones).
   // Arguments are copied before the first suspension, so callers may pass temporaries' names.
+  // Does nothing once stop_all() began or while another apply runs (callers check reloading()).
   boost::asio::awaitable<void> apply(const ReloadPlan& plan, const std::vector<InstanceSpec>& next);
   bool reloading() const { return reloading_; }
 

@@ -17,7 +17,9 @@ class FakeDriver {
  public:
   explicit FakeDriver(MachineSettings settings, std::int64_t starttime_ms = 1000,
                       std::int64_t stoptime_ms = 10000)
-      : machine_(std::move(settings)), starttime_ms_(starttime_ms), stoptime_ms_(stoptime_ms) {}
+      : machine_(with_starttime(std::move(settings), starttime_ms)),
+        starttime_ms_(starttime_ms),
+        stoptime_ms_(stoptime_ms) {}
 
   // What the next spawns do: true = fork/exec works, false = spawn failure.
   std::deque<bool> spawn_script;
@@ -32,6 +34,7 @@ class FakeDriver {
     if (t->effects & kDisarmTimer) timer_.reset();
     if (t->effects & kSpawn) {
       ++spawns;
+      spawned_at_ = now;
       bool ok = spawn_script.empty() ? true : spawn_script.front();
       if (!spawn_script.empty()) spawn_script.pop_front();
       fire(ok ? Event::kSpawned : Event::kSpawnFailed);
@@ -44,17 +47,17 @@ class FakeDriver {
       arm(machine_.backoff_delay_ms(), Event::kBackoffElapsed);
     }
     if (t->effects & kArmStopTimer) arm(stoptime_ms_, Event::kStopTimeElapsed);
-    if (t->effects & kKillGroupLeftovers) signals.push_back("KILL-group");
+    if (t->effects & kArmRestartTimer) arm(machine_.restart_delay_ms(), Event::kBackoffElapsed);
     if (t->effects & kSettleExit) fire(Event::kExitSettled);
     return true;
   }
 
   void exit_with(int code) {
-    Exit exit{false, code};
+    Exit exit{false, code, now - spawned_at_};
     fire(Event::kExited, &exit);
   }
   void killed_by(int signal) {
-    Exit exit{true, signal};
+    Exit exit{true, signal, now - spawned_at_};
     fire(Event::kExited, &exit);
   }
 
@@ -74,12 +77,25 @@ class FakeDriver {
   int backoff() const { return machine_.backoff(); }
 
  private:
-  void arm(std::int64_t ms, Event event) { timer_ = std::make_pair(now + ms, event); }
+  static MachineSettings with_starttime(MachineSettings settings, std::int64_t starttime_ms) {
+    settings.starttime_ms = starttime_ms;
+    return settings;
+  }
+  // Like Process::arm: a zero delay fires at once.
+  void arm(std::int64_t ms, Event event) {
+    if (ms <= 0) {
+      timer_.reset();
+      fire(event);
+      return;
+    }
+    timer_ = std::make_pair(now + ms, event);
+  }
 
   ProcessMachine machine_;
   std::int64_t starttime_ms_;
   std::int64_t stoptime_ms_;
   std::optional<std::pair<std::int64_t, Event>> timer_;
+  std::int64_t spawned_at_ = 0;
 };
 
 TEST(ProcessMachine, CleanStartReachesRunningAfterStarttime) {
@@ -185,7 +201,6 @@ TEST(ProcessMachine, StopSendsStopSignalThenKillAfterStoptime) {
   EXPECT_EQ(d.signals, (std::vector<std::string>{"stop", "KILL"}));
   d.killed_by(9);
   EXPECT_EQ(d.state(), S::kStopped);  // no autorestart after a requested stop
-  EXPECT_EQ(d.signals.back(), "KILL-group");
 }
 
 TEST(ProcessMachine, StopDuringStartingAndBackoff) {
@@ -226,6 +241,62 @@ TEST(ProcessMachine, FatalCanBeStartedAgain) {
   EXPECT_TRUE(d.fire(Event::kStart));
   d.advance(1000);
   EXPECT_EQ(d.state(), S::kRunning);
+}
+
+// Issue 10 #21: with starttime 0 a process is RUNNING as soon as it is spawned; one that exits at
+// once with autorestart used to be respawned at once, forever, keeping the daemon busy.
+TEST(ProcessMachine, BriefRunsAreRestartedASecondLaterWithoutCounting) {
+  FakeDriver d({3, AutoRestart::kAlways, {0}}, /*starttime_ms=*/0);
+  d.fire(Event::kStart);
+  for (int run = 1; run <= 20; ++run) {
+    ASSERT_EQ(d.state(), S::kRunning) << run;
+    d.advance(10);
+    d.exit_with(0);  // ran 10 ms: less than a second
+    EXPECT_EQ(d.state(), S::kBackoff) << run;
+    d.advance(kMinRunMs - 1);
+    EXPECT_EQ(d.spawns, run) << "restarted before the pacing delay";
+    d.advance(1);
+  }
+  // Never FATAL, and startretries is left to failed starts: a program killed from outside soon
+  // after each start keeps being restarted, as supervisord does.
+  EXPECT_EQ(d.spawns, 21);
+  EXPECT_EQ(d.backoff(), 0);
+  EXPECT_TRUE(d.backoff_delays.empty());
+}
+
+TEST(ProcessMachine, ARunOfASecondRestartsAtOnce) {
+  FakeDriver d({3, AutoRestart::kAlways, {0}}, /*starttime_ms=*/0);
+  d.fire(Event::kStart);
+  d.advance(kMinRunMs);
+  d.killed_by(9);
+  EXPECT_EQ(d.state(), S::kRunning);  // restarted at once (and RUNNING at once)
+  EXPECT_EQ(d.spawns, 2);
+}
+
+TEST(ProcessMachine, BriefExpectedExitIsNotRestarted) {
+  FakeDriver d({3, AutoRestart::kUnexpected, {0}}, /*starttime_ms=*/0);
+  d.fire(Event::kStart);
+  d.exit_with(0);
+  EXPECT_EQ(d.state(), S::kExited);
+  d.fire(Event::kStart);
+  d.exit_with(5);  // unexpected and brief: paced
+  EXPECT_EQ(d.state(), S::kBackoff);
+  ASSERT_TRUE(d.fire(Event::kStop));  // a stop in the pause cancels the restart
+  EXPECT_EQ(d.state(), S::kStopped);
+  d.advance(10000);
+  EXPECT_EQ(d.spawns, 2);
+}
+
+TEST(ProcessMachine, StarttimeOfASecondOrMoreKeepsSupervisordRestarts) {
+  FakeDriver d({1, AutoRestart::kAlways, {0}}, /*starttime_ms=*/kMinRunMs);
+  d.fire(Event::kStart);
+  for (int run = 1; run <= 10; ++run) {
+    d.advance(kMinRunMs);
+    ASSERT_EQ(d.state(), S::kRunning) << run;
+    d.exit_with(0);  // right after reaching RUNNING: restarted at once
+    EXPECT_EQ(d.state(), S::kStarting) << run;
+  }
+  EXPECT_EQ(d.spawns, 11);
 }
 
 TEST(ProcessMachine, TableHasNoAmbiguousRows) {
