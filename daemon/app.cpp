@@ -62,7 +62,10 @@ struct App::Impl {
   rpc::Dispatcher dispatcher{io.get_executor()};
   rpc::EventBus events;
   rpc::Server server{io, dispatcher,
-                     ConnectionLimits{config.daemon.max_line_bytes, config.daemon.max_queue_bytes},
+                     ConnectionLimits{config.daemon.max_line_bytes, config.daemon.max_queue_bytes,
+                                      std::chrono::milliseconds(config.daemon.idle_timeout_ms),
+                                      std::make_shared<QueueBudget>(
+                                          config.daemon.max_total_queue_bytes)},
                      config.daemon.max_connections};
   supervisor::Reaper reaper{io};
   supervisor::Supervisor supervisor{io, reaper};
