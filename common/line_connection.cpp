@@ -157,7 +157,7 @@ bool LineConnection::fits(std::size_t more) const {
 
 bool LineConnection::has_room(std::size_t need) const {
   std::size_t held = usage();
-  return held <= limits_.max_queue_bytes / 2 &&
+  return queued_bytes_ <= limits_.max_queue_bytes / 2 &&
          (held == 0 || held + need <= limits_.max_queue_bytes);
 }
 

@@ -5,8 +5,8 @@
 //
 // Bounds: a line longer than max_line_bytes ends the connection after on_line_too_long(). The
 // connection's usage is what it has queued plus what it has reserved for replies still to come;
-// the next line is read only while the usage is at most half of max_queue_bytes (a client that
-// pipelines without reading only stalls itself). Reservations and queued lines must also fit the
+// the next line is read only while at most half of max_queue_bytes is queued and the usage stays
+// within max_queue_bytes (a client that pipelines without reading only stalls itself). Reservations and queued lines must also fit the
 // daemon-wide QueueBudget. An event that would overflow either closes the connection (a slow
 // subscriber never grows daemon memory). With an idle timeout, a line left incomplete or queued
 // output the peer does not read for that long closes the connection.
@@ -63,8 +63,8 @@ class LineConnection : public std::enable_shared_from_this<LineConnection> {
   // Turns `reserved` bytes into a reservation of `bytes`: always when it is not more, else only
   // as reserve() allows (false: the `reserved` bytes are released and nothing is held).
   bool resize_reservation(std::size_t reserved, std::size_t bytes);
-  // Whether the reader may go on: usage at most half the queue, and `need` more bytes fit (or
-  // nothing is held). wait_for_room() waits for it (or for the close).
+  // Whether the reader may go on: at most half the queue queued, and the usage plus `need` more
+  // bytes within it (or nothing is held). wait_for_room() waits for it (or for the close).
   bool has_room(std::size_t need) const;
   boost::asio::awaitable<void> wait_for_room(std::size_t need);
 

@@ -122,14 +122,15 @@ TEST(LineConnection, BackpressureIsCheckedBeforeEveryLineNotPerRead) {
 
 TEST(LineConnection, ReservationsCountAndGateTheReader) {
   Pair pair({1024, 64 * 1024});
-  EXPECT_TRUE(pair.connection->reserve(40 * 1024));  // over half: the reader must wait
-  pair.write("a\n");
-  pair.io.run_for(std::chrono::milliseconds(30));
-  EXPECT_TRUE(pair.connection->lines.empty());
+  EXPECT_TRUE(pair.connection->reserve(40 * 1024));
   EXPECT_FALSE(pair.connection->reserve(30 * 1024));  // would pass max_queue_bytes
   pair.connection->release(40 * 1024);
+  EXPECT_TRUE(pair.connection->reserve(70 * 1024));  // an empty connection takes any one
+  pair.write("a\n");
+  pair.io.run_for(std::chrono::milliseconds(30));
+  EXPECT_TRUE(pair.connection->lines.empty());  // over the queue: the reader waits
+  pair.connection->release(70 * 1024);
   EXPECT_EQ(pair.read_line(), "echo:a");
-  EXPECT_TRUE(pair.connection->reserve(1024 * 1024));  // an empty connection takes any one
 }
 
 TEST(LineConnection, DaemonWideBudgetRefusesBeyondTheAllowance) {
