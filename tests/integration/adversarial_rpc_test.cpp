@@ -82,11 +82,14 @@ std::int64_t peak_growth(const Daemon& daemon, std::int64_t bound, std::chrono::
   attack();
   std::int64_t peak = 0;
   auto end = std::chrono::steady_clock::now() + window;
+  auto sample = [&] { peak = std::max(peak, rss_bytes(daemon.pid()) - base); };
   while (std::chrono::steady_clock::now() < end && peak <= bound) {
-    peak = std::max(peak, rss_bytes(daemon.pid()) - base);
+    sample();
     EXPECT_TRUE(healthy(daemon));
+    sample();  // the health check may have waited for the attack to be processed
     std::this_thread::sleep_for(50ms);
   }
+  std::printf("peak RSS growth of taskd: %lld MiB\n", static_cast<long long>(peak / kMiB));
   return peak;
 }
 
@@ -162,7 +165,7 @@ TEST(AdversarialRpc, ExecRepliesAreBoundedDaemonWideAndOthersAreStillAnswered) {
                  .env = small_asan_quarantine()});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   std::vector<std::unique_ptr<RpcTestClient>> attackers;
-  std::int64_t growth = peak_growth(daemon, 400 * kMiB, 4s, [&] {
+  std::int64_t growth = peak_growth(daemon, 400 * kMiB, 8s, [&] {
     for (int c = 0; c < 6; ++c) {
       attackers.push_back(std::make_unique<RpcTestClient>(daemon.socket_path()));
       std::string lines;
@@ -175,8 +178,9 @@ TEST(AdversarialRpc, ExecRepliesAreBoundedDaemonWideAndOthersAreStillAnswered) {
       ASSERT_TRUE(attackers.back()->send_line(lines));
     }
   });
-  // 32 MiB daemon-wide plus 64 KiB and one reply per connection, not 6 x 20 x 4 MB.
-  EXPECT_LT(growth, 160 * kMiB);
+  // 32 MiB daemon-wide plus 64 KiB and one reply per connection (about 30 MiB measured), not
+  // 6 x 20 x 4 MB (before: over 120 MiB within the window, and no reply for 30 s).
+  EXPECT_LT(growth, 96 * kMiB);
   // A reader gets its replies: whole results, or LIMIT_EXCEEDED for what found no room.
   auto first = attackers.front()->read_line(30000);
   ASSERT_TRUE(first);
