@@ -217,8 +217,7 @@ bool LineConnection::send_event(std::string line) {
   if (!local || (limits_.budget && !limits_.budget->allows(usage(), usage() + size))) {
     log(LogChannel::kRpc)
         .warn("closing slow subscriber: queue_bytes={} limit={} daemon_queue_bytes={}",
-              queued_bytes_, limits_.max_queue_bytes,
-              limits_.budget ? limits_.budget->used() : 0);
+              queued_bytes_, limits_.max_queue_bytes, limits_.budget ? limits_.budget->used() : 0);
     close();
     return false;
   }

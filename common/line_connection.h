@@ -6,10 +6,10 @@
 // Bounds: a line longer than max_line_bytes ends the connection after on_line_too_long(). The
 // connection's usage is what it has queued plus what it has reserved for replies still to come;
 // the next line is read only while at most half of max_queue_bytes is queued and the usage stays
-// within max_queue_bytes (a client that pipelines without reading only stalls itself). Reservations and queued lines must also fit the
-// daemon-wide QueueBudget. An event that would overflow either closes the connection (a slow
-// subscriber never grows daemon memory). With an idle timeout, a line left incomplete or queued
-// output the peer does not read for that long closes the connection.
+// within max_queue_bytes (a client that pipelines without reading only stalls itself). Reservations
+// and queued lines must also fit the daemon-wide QueueBudget. An event that would overflow either
+// closes the connection (a slow subscriber never grows daemon memory). With an idle timeout, a line
+// left incomplete or queued output the peer does not read for that long closes the connection.
 #pragma once
 
 #include "common/line_framer.h"

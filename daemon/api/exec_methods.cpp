@@ -169,11 +169,12 @@ asio::awaitable<rpc::MethodResult> run_exec(ApiContext& context, json::value par
 }  // namespace
 
 void register_exec_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
-  dispatcher.add_async(proto::method::kExecRun,
-                       [&context](const json::value& params, const rpc::CallContext& call) {
-                         return run_exec(context, params, call.connection);
-                       },
-                       reply_estimate);
+  dispatcher.add_async(
+      proto::method::kExecRun,
+      [&context](const json::value& params, const rpc::CallContext& call) {
+        return run_exec(context, params, call.connection);
+      },
+      reply_estimate);
 }
 
 }  // namespace taskd::api

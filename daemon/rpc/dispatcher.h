@@ -27,7 +27,7 @@ class RpcConnection;
 namespace taskd::proto {
 struct Request;
 struct ParsedLine;
-}
+}  // namespace taskd::proto
 
 namespace taskd::rpc {
 

@@ -138,8 +138,8 @@ void Server::accept_loop(Listening& listening) {
         backoff = std::clamp(backoff * 2, kMinAcceptBackoff, kMaxAcceptBackoff);
         if (auto suppressed = self->accept_failures_.allow()) {
           log(LogChannel::kRpc)
-              .warn("failed to accept listener={} error={} retry_in_ms={} suppressed={}",
-                    l->name, ec.message(), backoff.count(), *suppressed);
+              .warn("failed to accept listener={} error={} retry_in_ms={} suppressed={}", l->name,
+                    ec.message(), backoff.count(), *suppressed);
         }
         pause.expires_after(backoff);
         co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));

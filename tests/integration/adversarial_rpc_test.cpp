@@ -127,9 +127,8 @@ TEST_F(BigLog, ABatchStopsRunningOnceItsRepliesFillHalfTheQueue) {
   RpcTestClient client(daemon.socket_path());
   json::array batch;
   for (int i = 1; i <= 120; ++i) batch.push_back(parse_json(tail(i)));
-  std::int64_t growth = peak_growth(daemon, 200 * kMiB, 1s, [&] {
-    ASSERT_TRUE(client.send_line(json::serialize(batch)));
-  });
+  std::int64_t growth = peak_growth(daemon, 200 * kMiB, 1s,
+                                    [&] { ASSERT_TRUE(client.send_line(json::serialize(batch))); });
   EXPECT_LT(growth, 64 * kMiB);
   auto line = client.read_line(30000);
   ASSERT_TRUE(line);
@@ -161,8 +160,8 @@ TEST(AdversarialRpc, BatchOverTheMemberLimitIsRefusedWhole) {
 
 // Finding 23: pipelined exec.run with 4 MB of output each, never read, on several connections.
 TEST(AdversarialRpc, ExecRepliesAreBoundedDaemonWideAndOthersAreStillAnswered) {
-  Daemon daemon({.config = "[daemon]\nmax_total_queue_bytes = 33554432\n",
-                 .env = small_asan_quarantine()});
+  Daemon daemon(
+      {.config = "[daemon]\nmax_total_queue_bytes = 33554432\n", .env = small_asan_quarantine()});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   std::vector<std::unique_ptr<RpcTestClient>> attackers;
   std::int64_t growth = peak_growth(daemon, 400 * kMiB, 8s, [&] {
@@ -171,9 +170,9 @@ TEST(AdversarialRpc, ExecRepliesAreBoundedDaemonWideAndOthersAreStillAnswered) {
       std::string lines;
       for (int i = 1; i <= 20; ++i) {
         if (i > 1) lines += "\n";
-        lines += request(i, "exec.run",
-                         {{"cmd", {fake_child_binary(), "--spew", "4000000"}},
-                          {"max_output_bytes", 4194304}});
+        lines += request(
+            i, "exec.run",
+            {{"cmd", {fake_child_binary(), "--spew", "4000000"}}, {"max_output_bytes", 4194304}});
       }
       ASSERT_TRUE(attackers.back()->send_line(lines));
     }
@@ -223,13 +222,12 @@ TEST(AdversarialRpc, ClientGoneMidBatchRunsNoMoreOfIt) {
     json::array batch{
         parse_json(request(1, "exec.run", {{"cmd", {fake_child_binary(), "--sleep", "3000"}}})),
         parse_json(request(2, "exec.run",
-                            {{"cmd", {"sh", "-c", "echo $$ > " + pid_file + "; exec sleep 300"}}}))};
+                           {{"cmd", {"sh", "-c", "echo $$ > " + pid_file + "; exec sleep 300"}}}))};
     ASSERT_TRUE(client.send_line(json::serialize(batch)));
     std::this_thread::sleep_for(100ms);  // let the first member start
   }
-  EXPECT_TRUE(wait_until([&] {
-    return daemon.log().find("1 request(s) of its batch not run") != std::string::npos;
-  }));
+  EXPECT_TRUE(wait_until(
+      [&] { return daemon.log().find("1 request(s) of its batch not run") != std::string::npos; }));
   EXPECT_FALSE(path_exists(pid_file));
   if (path_exists(pid_file)) ::kill(std::atoi(read_file(pid_file).c_str()), SIGKILL);
 }
@@ -239,14 +237,14 @@ TEST(AdversarialRpc, DurationsOverThirtyDaysAreRefusedNotOverflowed) {
   Daemon daemon;
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
-  auto huge = client.call("exec.run", {{"cmd", {fake_child_binary(), "--sleep", "300"}},
-                                       {"timeout_ms", INT64_MAX}});
+  auto huge = client.call(
+      "exec.run", {{"cmd", {fake_child_binary(), "--sleep", "300"}}, {"timeout_ms", INT64_MAX}});
   ASSERT_TRUE(huge.as_object().contains("error")) << json::serialize(huge);
   EXPECT_EQ(huge.at("error").at("data").at("field").as_string(), "timeout_ms");
   auto grace = client.call("exec.run", {{"cmd", {"true"}}, {"kill_grace_ms", INT64_MAX}});
   EXPECT_EQ(grace.at("error").at("data").at("field").as_string(), "kill_grace_ms");
-  auto longest = client.call("exec.run", {{"cmd", {fake_child_binary(), "--sleep", "300"}},
-                                          {"timeout_ms", 2592000000LL}});
+  auto longest = client.call(
+      "exec.run", {{"cmd", {fake_child_binary(), "--sleep", "300"}}, {"timeout_ms", 2592000000LL}});
   ASSERT_TRUE(longest.as_object().contains("result")) << json::serialize(longest);
   EXPECT_EQ(longest.at("result").at("reason").as_string(), "exited");
   auto wait = client.call("programs.start", {{"names", {"x"}}, {"timeout_ms", INT64_MAX}});
@@ -272,7 +270,8 @@ TEST(AdversarialRpc, RequestKeysStayBoundedWhileTheOldestRuns) {
   auto keyed = [&](const std::string& key) {
     return client.call("exec.run", {{"cmd", {"true"}}, {"request_key", key}});
   };
-  for (int i = 1; i <= 5; ++i) ASSERT_TRUE(keyed("k" + std::to_string(i)).as_object().contains("result"));
+  for (int i = 1; i <= 5; ++i)
+    ASSERT_TRUE(keyed("k" + std::to_string(i)).as_object().contains("result"));
   // k1 was forgotten to keep 3 keys, although long1 (older) still runs: it runs again.
   auto again = keyed("k1");
   ASSERT_TRUE(again.as_object().contains("result")) << json::serialize(again);

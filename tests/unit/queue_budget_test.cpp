@@ -12,8 +12,8 @@ TEST(QueueBudget, CountsOnlyWhatEachConnectionHoldsBeyondItsAllowance) {
   EXPECT_TRUE(budget.allows(0, 1100));
   budget.move(0, 1100);  // 1000 counted
   EXPECT_EQ(budget.used(), 1000u);
-  EXPECT_FALSE(budget.allows(0, 101));  // a second connection, beyond its allowance
-  EXPECT_TRUE(budget.allows(0, 100));   // within it
+  EXPECT_FALSE(budget.allows(0, 101));    // a second connection, beyond its allowance
+  EXPECT_TRUE(budget.allows(0, 100));     // within it
   EXPECT_TRUE(budget.allows(1100, 600));  // shrinking is always allowed
   budget.move(1100, 600);
   EXPECT_EQ(budget.used(), 500u);
