@@ -62,9 +62,12 @@ struct App::Impl {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   rpc::Dispatcher dispatcher{io.get_executor()};
   rpc::EventBus events;
-  rpc::Server server{io, dispatcher,
-                     ConnectionLimits{config.daemon.max_line_bytes, config.daemon.max_queue_bytes},
-                     config.daemon.max_connections};
+  rpc::Server server{
+      io, dispatcher,
+      ConnectionLimits{config.daemon.max_line_bytes, config.daemon.max_queue_bytes,
+                       std::chrono::milliseconds(config.daemon.idle_timeout_ms),
+                       std::make_shared<QueueBudget>(config.daemon.max_total_queue_bytes)},
+      config.daemon.max_connections};
   supervisor::Reaper reaper{io};
   supervisor::Supervisor supervisor{io, reaper};
   exec::ExecManager execs{io, reaper, config.exec};

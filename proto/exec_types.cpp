@@ -83,8 +83,8 @@ Result<ExecParams> decode_exec_params(const json::value& params) {
     if (!bytes) fields.fail("stdin_base64", "must be valid base64");
     decoded.stdin_data = bytes.value_or("");
   }
-  if (decoded.timeout_ms < 0) fields.fail("timeout_ms", "must not be negative (0: no timeout)");
-  if (decoded.kill_grace_ms < 0) fields.fail("kill_grace_ms", "must not be negative");
+  if (!is_valid_duration_ms(decoded.timeout_ms)) fields.fail("timeout_ms", kDurationRule);
+  if (!is_valid_duration_ms(decoded.kill_grace_ms)) fields.fail("kill_grace_ms", kDurationRule);
   if (decoded.max_output_bytes == 0 || decoded.max_output_bytes > kMaxOutputLimit) {
     fields.fail("max_output_bytes", "must be from 1 to 67108864");
   }

@@ -6,6 +6,7 @@
 //   if (auto done = f.finish(); !done) return done.error();
 #pragma once
 
+#include "common/duration_limit.h"
 #include "common/error.h"
 
 #include <boost/json/value.hpp>
@@ -138,5 +139,8 @@ class Fields {
 };
 
 Error invalid_params(std::string field, std::string message);
+
+// How a duration field outside 0..kMaxDurationMs is refused.
+inline constexpr std::string_view kDurationRule = "must be from 0 to 2592000000 ms (30 days)";
 
 }  // namespace taskd::proto

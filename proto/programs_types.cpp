@@ -11,8 +11,8 @@ Result<NamesParams> decode_names_params(const json::value& params, bool with_wai
   fields.required("names", decoded.names);
   if (with_wait) fields.optional("wait", decoded.wait).optional("timeout_ms", decoded.timeout_ms);
   if (fields.ok() && decoded.names.empty()) fields.fail("names", "must name at least one process");
-  if (fields.ok() && decoded.timeout_ms && *decoded.timeout_ms < 0) {
-    fields.fail("timeout_ms", "must not be negative");
+  if (fields.ok() && decoded.timeout_ms && !is_valid_duration_ms(*decoded.timeout_ms)) {
+    fields.fail("timeout_ms", kDurationRule);
   }
   if (auto done = fields.finish(); !done) return done.error();
   return decoded;

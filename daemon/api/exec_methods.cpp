@@ -9,6 +9,7 @@
 #include "daemon/rpc/rpc_connection.h"
 #include "proto/exec_types.h"
 #include "proto/methods.h"
+#include "proto/params.h"
 
 #include <boost/json/serialize.hpp>
 
@@ -111,6 +112,18 @@ exec::ExecRequest to_request(proto::ExecParams& p) {
   return request;
 }
 
+// What exec.run reserves for its reply: both streams at their max_output_bytes, plus the rest.
+std::size_t reply_estimate(const json::value& params) {
+  std::uint64_t max_output = proto::ExecParams{}.max_output_bytes;
+  const json::object* object = params.if_object();
+  const json::value* asked = object ? object->if_contains("max_output_bytes") : nullptr;
+  std::uint64_t value = 0;
+  if (asked && proto::decode_value(*asked, value) && value > 0 && value <= proto::kMaxOutputLimit) {
+    max_output = value;
+  }
+  return static_cast<std::size_t>(2 * max_output + 4096);
+}
+
 std::string fingerprint_of(const json::value& params) {
   json::object copy = params.as_object();
   copy.erase("stream");
@@ -132,6 +145,9 @@ asio::awaitable<rpc::MethodResult> run_exec(ApiContext& context, json::value par
     };
   }
   std::uint64_t owner = connection->id();
+  if (!connection->is_open()) {
+    co_return make_error(ErrorCode::kCancelled, "the client went away before the exec started");
+  }
   auto started = context.execs.start(to_request(*decoded), std::move(on_output), owner, key,
                                      key.empty() ? std::string() : fingerprint_of(params));
   if (!started) co_return started.error();
@@ -153,10 +169,12 @@ asio::awaitable<rpc::MethodResult> run_exec(ApiContext& context, json::value par
 }  // namespace
 
 void register_exec_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
-  dispatcher.add_async(proto::method::kExecRun,
-                       [&context](const json::value& params, const rpc::CallContext& call) {
-                         return run_exec(context, params, call.connection);
-                       });
+  dispatcher.add_async(
+      proto::method::kExecRun,
+      [&context](const json::value& params, const rpc::CallContext& call) {
+        return run_exec(context, params, call.connection);
+      },
+      reply_estimate);
 }
 
 }  // namespace taskd::api

@@ -75,7 +75,7 @@ Result<CommandSpec> decode_command(const json::value& value, const std::string& 
       fields.fail("umask", "must be an octal umask such as \"022\"");
     command.umask = parsed;
   }
-  if (command.timeout_ms < 0) fields.fail("timeout_ms", "must not be negative");
+  if (!is_valid_duration_ms(command.timeout_ms)) fields.fail("timeout_ms", proto::kDurationRule);
   proto::check_command_strings(fields,
                                {"command", command.argv, command.env, command.cwd, command.user});
   if (auto done = fields.finish(); !done) return done.error();
@@ -186,8 +186,8 @@ Result<tasks::TaskSpec> decode_task_spec(const json::value& spec, const std::str
   json::value setup, process, check;
   fields.optional("setup", setup).optional("process", process).optional("check", check);
   fields.optional("deadline_ms", decoded.deadline_ms);
-  if (fields.ok() && decoded.deadline_ms < 0)
-    fields.fail("deadline_ms", "must not be negative (0: none)");
+  if (fields.ok() && !is_valid_duration_ms(decoded.deadline_ms))
+    fields.fail("deadline_ms", proto::kDurationRule);
   if (!setup.is_null() && !setup.is_array()) fields.fail("setup", "must be an array of steps");
   if (auto done = fields.finish(); !done) return done.error();
   if (const json::array* steps = setup.if_array()) {

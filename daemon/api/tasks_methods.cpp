@@ -33,7 +33,9 @@ Result<std::string> decode_id(const json::value& params, std::int64_t* grace_ms 
   proto::Fields fields(params);
   fields.required("id", id);
   if (grace_ms) fields.optional("grace_ms", *grace_ms);
-  if (grace_ms && fields.ok() && *grace_ms < 0) fields.fail("grace_ms", "must not be negative");
+  if (grace_ms && fields.ok() && !is_valid_duration_ms(*grace_ms)) {
+    fields.fail("grace_ms", proto::kDurationRule);
+  }
   if (auto done = fields.finish(); !done) return done.error();
   return id;
 }
@@ -74,6 +76,7 @@ asio::awaitable<rpc::MethodResult> sync_tasks(ApiContext& context, json::value p
   std::int64_t grace_ms = kDefaultGraceMs;
   fields.required("tasks", list).optional("grace_ms", grace_ms);
   if (fields.ok() && !list.is_array()) fields.fail("tasks", "must be an array of {id, spec}");
+  if (fields.ok() && !is_valid_duration_ms(grace_ms)) fields.fail("grace_ms", proto::kDurationRule);
   if (auto done = fields.finish(); !done) co_return done.error();
   std::vector<tasks::DesiredTask> desired;
   for (std::size_t i = 0; i < list.as_array().size(); ++i) {

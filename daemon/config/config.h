@@ -25,6 +25,8 @@ struct DaemonSettings {
   std::size_t max_line_bytes = 1024 * 1024;
   std::size_t max_queue_bytes = 8 * 1024 * 1024;
   std::size_t max_connections = 1024;
+  std::size_t max_total_queue_bytes = 256 * 1024 * 1024;  // all connections together
+  std::int64_t idle_timeout_ms = 300'000;                 // 0: never
   // Unset: 52 in init mode, else off (rpc::effective_vsock_port); 0: no vsock listener.
   std::optional<std::uint32_t> vsock_port;
   std::vector<std::uint32_t> vsock_allow_cids = {2};

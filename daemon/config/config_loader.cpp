@@ -54,6 +54,9 @@ Result<void> parse_daemon_section(const toml::table& table, const std::string& f
   section.integer("max_queue_bytes", max_queue, 4096, 1024LL * 1024 * 1024);
   std::int64_t max_connections = static_cast<std::int64_t>(out.max_connections);
   section.integer("max_connections", max_connections, 1, 1'000'000);
+  std::int64_t max_total_queue = static_cast<std::int64_t>(out.max_total_queue_bytes);
+  section.integer("max_total_queue_bytes", max_total_queue, 64 * 1024, 64LL * 1024 * 1024 * 1024);
+  section.seconds("idle_timeout", out.idle_timeout_ms);
   std::int64_t vsock_port = -1;  // stays -1 when the key is absent
   section.integer("vsock_port", vsock_port, 0, 0xFFFFFFFE);
   if (const toml::node* cids = section.node("vsock_allow_cids")) {
@@ -94,6 +97,7 @@ Result<void> parse_daemon_section(const toml::table& table, const std::string& f
   out.max_line_bytes = static_cast<std::size_t>(max_line);
   out.max_queue_bytes = static_cast<std::size_t>(max_queue);
   out.max_connections = static_cast<std::size_t>(max_connections);
+  out.max_total_queue_bytes = static_cast<std::size_t>(max_total_queue);
   if (vsock_port >= 0) out.vsock_port = static_cast<std::uint32_t>(vsock_port);
   if (!out.data_dir.empty()) out.data_dir = config::resolve_path(base_dir, out.data_dir);
   if (!out.log_file.empty()) out.log_file = config::resolve_path(base_dir, out.log_file);

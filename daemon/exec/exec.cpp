@@ -1,5 +1,6 @@
 #include "daemon/exec/exec.h"
 
+#include "common/duration_limit.h"
 #include "common/log.h"
 #include "daemon/supervisor/output_pump.h"
 #include "daemon/supervisor/reaper.h"
@@ -105,7 +106,7 @@ void Exec::launch() {
     write_stdin();
   }
   if (request_.timeout_ms > 0) {
-    timer_.expires_after(std::chrono::milliseconds(request_.timeout_ms));
+    timer_.expires_after(bounded_ms(request_.timeout_ms));
     timer_.async_wait([weak](const boost::system::error_code& ec) {
       auto self = weak.lock();
       if (!ec && self) self->on_timeout();
@@ -154,7 +155,7 @@ void Exec::on_timeout() {
   if (exited_) return;
   result_.timed_out = true;
   ::killpg(pid_, request_.stop_signal);
-  timer_.expires_after(std::chrono::milliseconds(request_.kill_grace_ms));
+  timer_.expires_after(bounded_ms(request_.kill_grace_ms));
   timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
     auto self = weak.lock();
     if (!ec && self && !self->exited_) ::killpg(self->pid_, SIGKILL);

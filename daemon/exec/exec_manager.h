@@ -1,7 +1,7 @@
 // All running execs: ids, the concurrency cap, cancelling the execs of a connection that went
 // away, and idempotency keys (a retried exec.run with the same request_key gets the first run's
 // result, or waits for it, instead of running twice). Kept results are bounded in count, bytes
-// and age.
+// and age; when max_request_keys keyed execs all still run, a new keyed exec is refused.
 #pragma once
 
 #include "daemon/exec/exec.h"
@@ -9,7 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -30,8 +30,8 @@ class ExecManager {
   };
 
   // `owner` identifies the caller (a connection); its execs without a request_key die with it.
-  // Errors: kLimitExceeded (too many running), kInvalidParams (request_key reused with other
-  // params).
+  // Errors: kLimitExceeded (too many running, or max_request_keys keyed ones all running),
+  // kInvalidParams (request_key reused with other params).
   Result<Started> start(ExecRequest request, Exec::OnOutput on_output, std::uint64_t owner,
                         const std::string& request_key, const std::string& fingerprint);
 
@@ -50,7 +50,8 @@ class ExecManager {
     std::uint64_t id;
     std::chrono::steady_clock::time_point expires;
   };
-  void forget_expired();
+  void forget(std::size_t room);
+  static std::uint64_t kept_output(const Kept& kept);
 
   boost::asio::io_context& io_;
   supervisor::Reaper& reaper_;
@@ -64,7 +65,7 @@ class ExecManager {
   std::unordered_map<std::uint64_t, Running> running_;
   std::unordered_set<std::uint64_t> owners_;
   std::map<std::string, Kept> kept_;
-  std::deque<std::string> kept_order_;  // oldest first
+  std::list<std::string> kept_order_;  // oldest first
 };
 
 }  // namespace taskd::exec

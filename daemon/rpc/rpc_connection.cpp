@@ -12,7 +12,24 @@ RpcConnection::RpcConnection(Socket socket, ConnectionLimits limits, std::uint64
       peer_(std::move(peer)),
       dispatcher_(dispatcher) {}
 
-void RpcConnection::on_line(std::string_view line) { dispatcher_.dispatch(line, shared()); }
+boost::asio::awaitable<void> RpcConnection::on_line(std::string_view line) {
+  std::shared_ptr<RpcConnection> self = shared();
+  co_await dispatcher_.dispatch(line, self);
+}
+
+void RpcConnection::on_close(std::function<void()> hook) {
+  if (hooks_ran_) {
+    hook();
+    return;
+  }
+  close_hooks_.push_back(std::move(hook));
+}
+
+void RpcConnection::on_idle_close(std::string_view why) {
+  log(LogChannel::kRpc)
+      .warn("closing idle connection: waited too long for {} conn={} peer={} idle_timeout_ms={}",
+            why, id_, peer_, limits().idle_timeout.count());
+}
 
 void RpcConnection::on_line_too_long() {
   log(LogChannel::kRpc)
@@ -23,6 +40,7 @@ void RpcConnection::on_line_too_long() {
 
 void RpcConnection::on_closed() {
   log(LogChannel::kRpc).debug("connection closed conn={} peer={}", id_, peer_);
+  hooks_ran_ = true;
   auto hooks = std::move(close_hooks_);
   close_hooks_.clear();
   for (auto& hook : hooks) hook();

@@ -27,17 +27,19 @@ class RpcConnection : public LineConnection {
   std::uint32_t topics() const { return topics_; }
   void set_topics(std::uint32_t topics) { topics_ = topics; }
 
-  // Runs when the connection closes, in registration order; each runs once.
-  void on_close(std::function<void()> hook) { close_hooks_.push_back(std::move(hook)); }
+  // Runs when the connection closes, in registration order; each runs once. On a connection
+  // that has already closed it runs at once, so nothing registered late outlives its client.
+  void on_close(std::function<void()> hook);
 
   std::shared_ptr<RpcConnection> shared() {
     return std::static_pointer_cast<RpcConnection>(shared_from_this());
   }
 
  protected:
-  void on_line(std::string_view line) override;
+  boost::asio::awaitable<void> on_line(std::string_view line) override;
   void on_line_too_long() override;
   void on_closed() override;
+  void on_idle_close(std::string_view why) override;
 
  private:
   std::uint64_t id_;
@@ -45,6 +47,7 @@ class RpcConnection : public LineConnection {
   Dispatcher& dispatcher_;
   std::uint32_t topics_ = 0;
   std::vector<std::function<void()>> close_hooks_;
+  bool hooks_ran_ = false;
 };
 
 }  // namespace taskd::rpc

@@ -1,10 +1,13 @@
-// Listeners and the set of live connections. Accepts on UNIX (and, later, vsock) sockets through
-// one generic stream acceptor type, so every transport shares RpcConnection.
+// Listeners and the set of live connections. Accepts on UNIX and vsock sockets through one
+// generic stream acceptor type, so every transport shares RpcConnection. A connection over
+// max_connections, or one that arrives while taskd is out of file descriptors (accepted through
+// a spare fd kept for this), gets one LIMIT_EXCEEDED line and is closed without reading from it.
 #pragma once
 
 #include "common/error.h"
 #include "common/line_connection.h"
 #include "common/unique_fd.h"
+#include "daemon/rpc/log_throttle.h"
 
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/generic/stream_protocol.hpp>
@@ -54,6 +57,9 @@ class Server {
 
   void accept_loop(Listening& listening);
   void adopt(LineConnection::Socket socket, std::string peer);
+  // At the fd limit: frees the spare fd, accepts one pending peer with it, refuses and closes
+  // it, then takes the spare back. False when there was nothing to accept or no spare.
+  bool refuse_at_fd_limit(Listening& listening);
 
   boost::asio::io_context& io_;
   Dispatcher& dispatcher_;
@@ -64,6 +70,11 @@ class Server {
   std::uint64_t next_id_ = 1;
   std::string unix_path_;
   UniqueFd unix_lock_;
+  UniqueFd spare_fd_;
+  LogThrottle accept_failures_{std::chrono::seconds(10)};
+  LogThrottle fd_refusals_{std::chrono::seconds(10)};
+  LogThrottle limit_refusals_{std::chrono::seconds(10)};
+  LogThrottle peer_refusals_{std::chrono::seconds(10)};
 };
 
 }  // namespace taskd::rpc
