@@ -109,6 +109,7 @@ std::string resolve_program(const std::string& program, const std::vector<std::s
 }
 
 unsigned long g_child_fd_soft_limit = 0;  // 0: leave the inherited limit alone
+int g_child_umask = -1;                   // -1: leave the inherited umask alone
 
 [[noreturn]] void child_fail(int report_fd, int stage) {
   ChildFailure failure{stage, errno};
@@ -140,6 +141,7 @@ int above_stdio(int fd) { return fd > 2 ? fd : ::fcntl(fd, F_DUPFD_CLOEXEC, 3); 
     if (signal != SIGKILL && signal != SIGSTOP) ::signal(signal, SIG_DFL);
   }
   ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
+  if (g_child_umask >= 0) ::umask(static_cast<mode_t>(g_child_umask));  // spec.umask wins below
   report_fd = above_stdio(report_fd);
   if (::setsid() < 0) child_fail(report_fd, kStageSetsid);
   stdin_fd = above_stdio(stdin_fd);
@@ -302,6 +304,8 @@ SpawnSpec command_spec(const std::vector<std::string>& argv,
 }
 
 void set_child_fd_soft_limit(unsigned long soft_limit) { g_child_fd_soft_limit = soft_limit; }
+
+void set_child_default_umask(mode_t umask) { g_child_umask = static_cast<int>(umask); }
 
 std::vector<std::string> merged_environment(
     const std::vector<std::pair<std::string, std::string>>& overrides) {
