@@ -1,6 +1,7 @@
 #include "common/log.h"
 
-#include <spdlog/sinks/basic_file_sink.h>
+#include "common/log_sinks.h"
+
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -16,7 +17,8 @@ constexpr std::array<const char*, 7> kChannelNames = {"taskd", "rpc",  "sup", "t
 std::array<std::shared_ptr<spdlog::logger>, kChannelNames.size()>& loggers() {
   static std::array<std::shared_ptr<spdlog::logger>, kChannelNames.size()> all = [] {
     std::array<std::shared_ptr<spdlog::logger>, kChannelNames.size()> created;
-    auto err = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+    auto err = std::make_shared<GuardSink>(
+        std::vector<spdlog::sink_ptr>{std::make_shared<spdlog::sinks::stderr_sink_mt>()});
     for (std::size_t i = 0; i < created.size(); ++i) {
       created[i] = std::make_shared<spdlog::logger>(kChannelNames[i], err);
       created[i]->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%n] [%l] %v");
@@ -38,17 +40,15 @@ Result<void> setup_logging(const LogOptions& options) {
   }
   std::vector<spdlog::sink_ptr> sinks;
   if (!options.file.empty()) {
-    try {
-      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_mt>(options.file));
-    } catch (const spdlog::spdlog_ex& e) {
-      return make_error(ErrorCode::kIo,
-                        "failed to open log file " + options.file + ": " + e.what());
-    }
+    auto file = RotatingLogSink::open(options.file, options.max_bytes, options.backups);
+    if (!file) return file.error();
+    sinks.push_back(*file);
   }
   if (options.to_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto guard = std::make_shared<GuardSink>(std::move(sinks));
   auto level = spdlog::level::from_str(options.level);
   for (auto& logger : loggers()) {
-    logger->sinks() = sinks;
+    logger->sinks() = {guard};
     logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%n] [%l] %v");
     logger->set_level(level);
     logger->flush_on(spdlog::level::trace);  // the log is tailed live (maintail -f)

@@ -170,7 +170,9 @@ struct App::Impl {
         .info("reload: added={} changed={} removed={} unchanged={}", join(names_of(plan.added)),
               join(names_of(plan.changed)), join(plan.removed), plan.unchanged.size());
     if (next->daemon.log_level != config.daemon.log_level) {
-      (void)setup_logging({config.daemon.log_file, next->daemon.log_level, cli.foreground});
+      LogOptions options = log_options(config.daemon, cli.foreground);  // keeps the rotation
+      options.level = next->daemon.log_level;
+      (void)setup_logging(options);
     }
     if (!(next->daemon == config.daemon)) {
       log(LogChannel::kCfg).warn("[daemon] settings other than log_level apply after a restart");

@@ -7,6 +7,7 @@
 #include "daemon/config/config.h"
 #include "daemon/config/runtime_check.h"
 #include "daemon/daemonize.h"
+#include "daemon/data_dir.h"
 #include "daemon/init/pid1.h"
 #include "daemon/supervisor/spawn.h"
 
@@ -49,16 +50,16 @@ void raise_fd_limit() {
   }
 }
 
-bool make_private_dir(const std::string& path) {
-  std::error_code ec;
-  std::filesystem::create_directories(path, ec);
-  if (ec) {
-    std::fprintf(stderr, "taskd: failed to create data directory %s: %s\n", path.c_str(),
-                 ec.message().c_str());
-    return false;
-  }
-  ::chmod(path.c_str(), 0700);
-  return true;
+// What taskd creates for itself (state, logs, directories) is never group-writable or readable
+// by others, whatever umask it was started with; children get the inherited umask back.
+constexpr mode_t kDaemonUmask = 027;
+
+void set_daemon_umask() { taskd::supervisor::set_child_default_umask(::umask(kDaemonUmask)); }
+
+int exit_code_for(const taskd::Error& error) {
+  if (error.code == taskd::ErrorCode::kAlreadyExists) return taskd::kExitAlreadyRunning;
+  if (error.code == taskd::ErrorCode::kInvalidConfig) return taskd::kExitBadConfig;
+  return taskd::kExitFailure;
 }
 
 }  // namespace
@@ -97,16 +98,19 @@ static int run(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   raise_fd_limit();
   if (!cli->foreground) taskd::daemonize(cli->daemon_pipe_fd);
-  if (!make_private_dir(config->daemon.data_dir)) return taskd::kExitFailure;
-  if (auto logging =
-          taskd::setup_logging({config->daemon.log_file, config->daemon.log_level, true});
-      !logging) {
+  set_daemon_umask();
+  auto data_dir_lock = taskd::claim_data_dir(config->daemon.data_dir);  // held until exit
+  if (!data_dir_lock) {
+    std::fprintf(stderr, "taskd: %s\n", data_dir_lock.error().message.c_str());
+    return exit_code_for(data_dir_lock.error());
+  }
+  taskd::LogOptions file_only = taskd::log_options(config->daemon, false);
+  if (auto logging = taskd::setup_logging(taskd::log_options(config->daemon, true)); !logging) {
     std::fprintf(stderr, "taskd: %s\n", logging.error().message.c_str());
     return taskd::kExitFailure;
   }
 
   bool foreground = cli->foreground;
-  taskd::LogOptions file_only{config->daemon.log_file, config->daemon.log_level, false};
   taskd::App app(std::move(*config), *cli, [foreground, file_only] {
     if (foreground) return;
     taskd::detach_stdio();

@@ -88,6 +88,7 @@ void forward_session_events(ApiContext& context) {
     json::object fields{{"id", event.id}};
     if (!event.code.empty()) fields.emplace("code", event.code);
     if (!event.message.empty()) fields.emplace("message", event.message);
+    if (!event.errno_name.empty()) fields.emplace("errno", event.errno_name);
     if (!event.reason.empty()) fields.emplace("reason", event.reason);
     if (event.type == "agent_output") fields.emplace("chunk", event.chunk);
     if (event.type == "agent_end") {

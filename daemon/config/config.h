@@ -16,6 +16,8 @@
 
 namespace taskd {
 
+struct LogOptions;
+
 struct DaemonSettings {
   std::string socket;  // address text (unix:PATH or PATH)
   unsigned socket_mode = 0600;
@@ -31,6 +33,8 @@ struct DaemonSettings {
   std::optional<std::uint32_t> vsock_port;
   std::vector<std::uint32_t> vsock_allow_cids = {2};
   std::string announce;  // vsock:2:PORT (or unix:PATH) to tell once ready; empty: off
+  std::uint64_t log_maxbytes = 10 * 1024 * 1024;  // rotate log_file at this size; 0: never
+  int log_backups = 5;                            // rotated copies of log_file kept
 
   bool operator==(const DaemonSettings&) const = default;
 };
@@ -87,5 +91,8 @@ Config default_config();
 // Errors are kInvalidConfig with the message "FILE:LINE: what is wrong".
 Result<Config> load_config(const std::string& path);
 Result<Config> parse_config(std::string_view text, const std::string& path);
+
+// How the daemon log is set up from [daemon] (file, level, rotation); include common/log.h.
+LogOptions log_options(const DaemonSettings& daemon, bool to_stderr);
 
 }  // namespace taskd

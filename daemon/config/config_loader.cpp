@@ -74,6 +74,8 @@ Result<void> parse_daemon_section(const toml::table& table, const std::string& f
     out.vsock_allow_cids = parsed;
   }
   section.string("announce", out.announce);
+  config::byte_size(section, "log_maxbytes", out.log_maxbytes);
+  section.integer("log_backups", out.log_backups, 0, 1000);
   if (section.ok() && !out.socket.empty()) {
     auto parsed = parse_address(out.socket);
     if (!parsed || !std::holds_alternative<UnixAddress>(*parsed)) {
@@ -231,6 +233,11 @@ Result<Config> parse_config(std::string_view text, const std::string& path) {
   }
   if (auto r = top.finish(); !r) return r.error();
   return config;
+}
+
+LogOptions log_options(const DaemonSettings& daemon, bool to_stderr) {
+  return LogOptions{daemon.log_file, daemon.log_level, to_stderr, daemon.log_maxbytes,
+                    daemon.log_backups};
 }
 
 Result<Config> load_config(const std::string& path) {

@@ -129,18 +129,7 @@ void parse_output(TomlSection& section, const std::string& stream, const std::st
       out.path = resolve_path(base_dir, *target);
     }
   }
-  std::string size_key = stream + "_maxbytes";
-  if (const toml::node* node = section.node(size_key)) {
-    Result<std::uint64_t> size = make_error(ErrorCode::kInvalidConfig, "");
-    if (node->is_integer() && node->as_integer()->get() >= 0) {
-      size = static_cast<std::uint64_t>(node->as_integer()->get());
-    } else if (node->is_string()) {
-      size = parse_byte_size(node->as_string()->get());
-    }
-    if (!size)
-      return section.fail(*node, size_key, "must be a byte count such as 50MB (0: no rotation)");
-    out.max_bytes = *size;
-  }
+  byte_size(section, stream + "_maxbytes", out.max_bytes);
   section.integer(stream + "_backups", out.backups, 0, 1000);
 }
 
@@ -227,6 +216,19 @@ Result<ProgramConfig> parse_program(const std::string& name, const toml::node& n
 }
 
 }  // namespace
+
+void byte_size(TomlSection& section, const std::string& key, std::uint64_t& out) {
+  const toml::node* node = section.node(key);
+  if (!node) return;
+  Result<std::uint64_t> size = make_error(ErrorCode::kInvalidConfig, "");
+  if (node->is_integer() && node->as_integer()->get() >= 0) {
+    size = static_cast<std::uint64_t>(node->as_integer()->get());
+  } else if (node->is_string()) {
+    size = parse_byte_size(node->as_string()->get());
+  }
+  if (!size) return section.fail(*node, key, "must be a byte count such as 50MB (0: no rotation)");
+  out = *size;
+}
 
 bool is_valid_name(std::string_view name) {
   if (name.empty() || name.size() > 64 || !std::isalnum(static_cast<unsigned char>(name[0]))) {

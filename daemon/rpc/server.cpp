@@ -101,12 +101,9 @@ Result<void> Server::listen_unix(const std::string& path, unsigned mode) {
   boost::system::error_code ec;
   acceptor->open(endpoint.protocol(), ec);
   if (!ec) {
-    mode_t previous = ::umask(0177);  // never world-accessible, not even for a moment
+    mode_t previous = ::umask(socket_umask(mode));  // created with `mode`: no chmod to race
     acceptor->bind(endpoint, ec);
     ::umask(previous);
-  }
-  if (!ec && mode != 0600 && ::chmod(path.c_str(), mode) != 0) {
-    ec.assign(errno, boost::system::system_category());
   }
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {

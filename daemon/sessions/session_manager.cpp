@@ -10,8 +10,10 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 
 namespace taskd::sessions {
@@ -26,6 +28,40 @@ std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+// error.data.errno: the symbolic name ("ENOSPC"), unless the error already has one.
+Error with_errno(Error error, int number) {
+  for (const auto& [key, value] : error.data) {
+    if (key == "errno") return error;
+  }
+  const char* name = number > 0 ? ::strerrorname_np(number) : nullptr;
+  return name ? std::move(error).with("errno", name) : error;
+}
+
+// agent_end; when session.json could not be written it says so (code, message, errno): the turn
+// is kept in memory and saved with the next one, but it is not durable yet.
+SessionEvent turn_end_event(const std::string& id, int turn, const std::string& usage_json,
+                            const Result<void>& saved) {
+  SessionEvent event{.type = "agent_end", .id = id, .usage_json = usage_json, .turn = turn};
+  if (saved) return event;
+  event.code = std::string(error_code_name(saved.error().code));
+  event.message = saved.error().message;
+  for (const auto& [key, value] : saved.error().data) {
+    if (key == "errno") event.errno_name = value;
+  }
+  return event;
+}
+
+// session.json.tmp.PID files a crash left between write and rename: never state, only litter.
+std::size_t remove_stale_temp_files(const std::string& dir) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.starts_with("session.json.tmp.") && ::unlink(entry.path().c_str()) == 0) ++removed;
+  }
+  return removed;
 }
 
 bool warm_state(S state) {
@@ -53,9 +89,11 @@ SessionManager::SessionManager(asio::io_context& io, supervisor::Reaper& reaper,
 
 void SessionManager::load() {
   std::error_code ec;
+  std::size_t stale = 0;
   for (const auto& entry : std::filesystem::directory_iterator(settings_.dir, ec)) {
     std::string id = entry.path().filename().string();
     if (!entry.is_directory() || !tasks::is_valid_task_id(id)) continue;
+    stale += remove_stale_temp_files(entry.path().string());
     auto text = read_whole_file(entry.path().string() + "/session.json");
     if (!text) continue;
     auto record = proto::decode_session_file(*text);
@@ -69,6 +107,7 @@ void SessionManager::load() {
     session->record = std::move(*record);
     sessions_[id] = std::move(session);
   }
+  if (stale > 0) log(LogChannel::kSess).info("removed {} stale session.json.tmp file(s)", stale);
   if (!sessions_.empty())
     log(LogChannel::kSess).info("loaded {} stopped session(s) from disk", sessions_.size());
 }
@@ -134,20 +173,40 @@ void SessionManager::wake_waiters() {
   for (auto& waiter : waiters) waiter();
 }
 
-void SessionManager::save(const Session& session) {
-  if (auto saved = write_file_atomically(dir_of(session.id) + "/session.json",
-                                         proto::encode_session_file(session.record));
-      !saved) {
-    log(LogChannel::kSess)
-        .error("failed to save session {}: {}", session.id, saved.error().message);
+Result<void> SessionManager::save(const Session& session) {
+  auto saved = write_file_atomically(dir_of(session.id) + "/session.json",
+                                     proto::encode_session_file(session.record));
+  int error = errno;  // write_file_atomically returns with errno from the call that failed
+  if (saved) return {};
+  log(LogChannel::kSess)
+      .error("failed to save session {}: {}", session.id, saved.error().message);
+  return with_errno(saved.error(), error);
+}
+
+// A session.open whose session.json could not be written leaves no trace: a new session is
+// forgotten (with the empty directories made for it), a resumed one keeps its old record.
+void SessionManager::forget_unsaved(const std::string& id, bool created,
+                                    proto::SessionRecord before) {
+  Session* session = find(id);
+  if (!session) return;
+  if (!created) {
+    session->record = std::move(before);
+    return;
   }
+  sessions_.erase(id);
+  ::rmdir((dir_of(id) + "/work").c_str());  // only when empty: never anyone's files
+  ::rmdir(dir_of(id).c_str());
 }
 
 Result<void> SessionManager::make_dirs(const std::string& id) {
   std::string dir = dir_of(id);
   std::error_code ec;
   std::filesystem::create_directories(dir + "/work", ec);
-  if (ec) return make_error(ErrorCode::kIo, "failed to create " + dir + "/work: " + ec.message());
+  if (ec) {
+    return with_errno(
+        make_error(ErrorCode::kIo, "failed to create " + dir + "/work: " + ec.message()),
+        ec.value());
+  }
   ::chmod(dir.c_str(), 0700);  // one session's files are not another's business
   return {};
 }
@@ -256,6 +315,7 @@ asio::awaitable<Result<OpenResult>> SessionManager::open(OpenRequest request) {
   if (from != S::kMissing && from != S::kStopped && from != S::kErrored) {
     co_return bad_state(session, id, "open needs missing, stopped or errored");
   }
+  proto::SessionRecord before = session ? session->record : proto::SessionRecord{};
   if (!session) {
     auto created = std::make_unique<Session>();
     created->id = id;
@@ -279,8 +339,14 @@ asio::awaitable<Result<OpenResult>> SessionManager::open(OpenRequest request) {
   co_await make_room(id);
   session = find(id);
   if (!session) co_return make_error(ErrorCode::kNotFound, "session " + id + " went away");
-  if (auto made = make_dirs(id); !made) co_return made.error();
-  save(*session);  // session.json exists from the start, not only after the first turn
+  // session.json exists from the start, not only after the first turn; no reply says
+  // "created" unless it does.
+  Result<void> saved = make_dirs(id);
+  if (saved) saved = save(*session);
+  if (!saved) {
+    forget_unsaved(id, from == S::kMissing, std::move(before));
+    co_return saved.error();
+  }
   if (auto started = co_await start_agent(id); !started) co_return started.error();
   session = find(id);
   if (!session) co_return make_error(ErrorCode::kNotFound, "session " + id + " went away");
@@ -393,9 +459,7 @@ void SessionManager::on_agent_line(const std::string& id, std::uint64_t generati
       session->record.turns.push_back(std::move(session->turn));
       session->turn_in_progress = false;
       touch(*session);
-      save(*session);
-      emit(SessionEvent{
-          .type = "agent_end", .id = id, .usage_json = message.usage_json, .turn = turn});
+      emit(turn_end_event(id, turn, message.usage_json, save(*session)));
       return;
     }
     case proto::AgentMessage::Type::kOutput:

@@ -33,8 +33,9 @@ struct SessionEvent {
   std::string
       type;  // task_switch_started, task_ready, task_error, task_stopped, agent_output, agent_end
   std::string id;
-  std::string code;                 // task_error
-  std::string message;              // task_error
+  std::string code;                 // task_error; agent_end when session.json was not saved
+  std::string message;              // task_error; agent_end when session.json was not saved
+  std::string errno_name;           // agent_end when session.json was not saved ("ENOSPC")
   std::string reason;               // task_stopped: requested, reaped, shutdown
   std::string chunk;                // agent_output
   std::string usage_json = "null";  // agent_end
@@ -123,7 +124,9 @@ class SessionManager {
   void on_agent_line(const std::string& id, std::uint64_t generation, std::string_view line,
                      bool complete);
   void on_agent_exit(const std::string& id, std::uint64_t generation, int wait_status);
-  void save(const Session& session);
+  // Writes session.json durably; an error (IO_ERROR with data.errno) when it did not happen.
+  Result<void> save(const Session& session);
+  void forget_unsaved(const std::string& id, bool created, proto::SessionRecord before);
   void emit(SessionEvent event);
   void touch(Session& session);
   void wake_waiters();

@@ -1,5 +1,7 @@
 #include "daemon/supervisor/log_file.h"
 
+#include "common/log_file_open.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,12 +18,11 @@ Error io_error(const std::string& what, const std::string& path) {
   return make_error(ErrorCode::kIo, what + " " + path + ": " + std::strerror(errno));
 }
 
+// Not O_APPEND: writes go to the offset the log tracks (splice cannot target O_APPEND files).
 Result<UniqueFd> open_for_log(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-  UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
-  if (!fd) return io_error("failed to open log file", path);
-  return fd;
+  return open_log_file(path, false);
 }
 
 }  // namespace
@@ -61,8 +62,8 @@ Result<void> LogFile::rotate() {
     if (::rename(path_.c_str(), (path_ + ".1").c_str()) != 0 && errno != ENOENT) {
       return io_error("failed to rotate", path_);
     }
-  } else if (::truncate(path_.c_str(), 0) != 0 && errno != ENOENT) {
-    return io_error("failed to truncate", path_);
+  } else if (auto truncated = truncate_log_file(path_); !truncated) {
+    return truncated;
   }
   auto fd = open_for_log(path_);
   if (!fd) return fd.error();
@@ -140,8 +141,9 @@ Result<long> LogFile::splice_from(int pipe_fd, std::size_t max) {
 
 Result<void> LogFile::truncate() {
   if (fd_ && ::ftruncate(fd_.get(), 0) != 0) return io_error("failed to truncate", path_);
-  if (!fd_ && ::truncate(path_.c_str(), 0) != 0 && errno != ENOENT)
-    return io_error("failed to truncate", path_);
+  if (!fd_) {
+    if (auto truncated = truncate_log_file(path_); !truncated) return truncated;
+  }
   size_ = 0;
   return {};
 }

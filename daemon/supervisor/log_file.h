@@ -2,7 +2,8 @@
 // can be shared by several processes (numprocs instances writing one file). Writes go to the
 // offset the log tracks (pwrite/splice; splice cannot target O_APPEND files), on the event loop:
 // the page cache absorbs them. Truncating the file behind taskd's back leaves a hole; use
-// `taskctl clear`.
+// `taskctl clear`. Opened through common/log_file_open.h: never through a symlink, regular
+// files only, created 0640.
 #pragma once
 
 #include "common/error.h"

@@ -122,6 +122,7 @@ std::string resolve_program(const std::string& program, const std::vector<std::s
 }
 
 unsigned long g_child_fd_soft_limit = 0;  // 0: leave the inherited limit alone
+int g_child_umask = -1;                   // -1: leave the inherited umask alone
 
 [[noreturn]] void child_fail(int report_fd, int stage) {
   ChildFailure failure{stage, errno};
@@ -198,6 +199,7 @@ void reset_signals() {
 [[noreturn]] void run_child(const ChildPlan& plan, int stdin_fd, int stdout_fd, int stderr_fd,
                             int report_fd) {
   reset_signals();
+  if (g_child_umask >= 0) ::umask(static_cast<mode_t>(g_child_umask));  // spec.umask wins below
   report_fd = above_stdio(report_fd);
   if (::setsid() < 0) child_fail(report_fd, kStageSetsid);
   int cwd_fd = plan.spec.cwd_fd >= 0 ? above_stdio(plan.spec.cwd_fd) : -1;
@@ -391,6 +393,8 @@ SpawnSpec command_spec(const std::vector<std::string>& argv,
 }
 
 void set_child_fd_soft_limit(unsigned long soft_limit) { g_child_fd_soft_limit = soft_limit; }
+
+void set_child_default_umask(mode_t umask) { g_child_umask = static_cast<int>(umask); }
 
 Result<Account> look_up_account(const std::string& user) {
   if (user.empty()) return make_error(ErrorCode::kSpawnFailed, "no user given");

@@ -66,6 +66,10 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec);
 // does), so programs that iterate over every possible fd stay fast.
 void set_child_fd_soft_limit(unsigned long soft_limit);
 
+// taskd sets its own umask (027); children get back the one it was started with unless their
+// spec sets one.
+void set_child_default_umask(mode_t umask);
+
 // The passwd entry a child runs as.
 struct Account {
   std::string name;

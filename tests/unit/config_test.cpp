@@ -26,6 +26,20 @@ max_line_bytes = 4096
   EXPECT_EQ(config->daemon.max_line_bytes, 4096u);
 }
 
+TEST(Config, DaemonLogRotation) {
+  auto defaults = parse("");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->daemon.log_maxbytes, 10u * 1024 * 1024);
+  EXPECT_EQ(defaults->daemon.log_backups, 5);
+  auto config = parse("[daemon]\nlog_maxbytes = \"2MB\"\nlog_backups = 0\n");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->daemon.log_maxbytes, 2u * 1024 * 1024);
+  EXPECT_EQ(config->daemon.log_backups, 0);
+  expect_error("[daemon]\nlog_maxbytes = \"lots\"\n",
+               "taskd.toml:2: daemon.log_maxbytes: must be a byte count");
+  expect_error("[daemon]\nlog_backups = -1\n", "taskd.toml:2: daemon.log_backups:");
+}
+
 TEST(Config, EmptyFileGivesDefaults) {
   auto config = parse("");
   ASSERT_TRUE(config);

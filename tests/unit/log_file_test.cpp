@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace taskd::supervisor {
 namespace {
 
@@ -54,6 +57,57 @@ TEST(LogFile, UnwritableDirectoryIsAnError) {
   auto log = LogFile::open("/proc/none/out.log", 0, 1);
   ASSERT_FALSE(log);
   EXPECT_EQ(log.error().code, ErrorCode::kIo);
+}
+
+// A planted symlink must not turn program output into an append to (or `clear` into a
+// truncation of) the file it points at (issue 10, #12).
+TEST(LogFile, NeverOpensThroughASymlink) {
+  test::TempDir dir;
+  test::write_file(dir.file("victim"), "precious\n");
+  ASSERT_EQ(::symlink(dir.file("victim").c_str(), dir.file("out.log").c_str()), 0);
+  auto log = LogFile::open(dir.file("out.log"), 0, 1);
+  ASSERT_FALSE(log);
+  EXPECT_NE(log.error().message.find("symbolic link"), std::string::npos) << log.error().message;
+  EXPECT_EQ(test::read_file(dir.file("victim")), "precious\n");
+}
+
+TEST(LogFile, ClearNeverTruncatesThroughASymlink) {
+  test::TempDir dir;
+  auto log = LogFile::open(dir.file("out.log"), 4, 0);
+  ASSERT_TRUE(log);
+  ASSERT_TRUE((*log)->write("abc"));
+  test::write_file(dir.file("victim"), "precious\n");
+  ASSERT_EQ(::unlink(dir.file("out.log").c_str()), 0);
+  ASSERT_EQ(::symlink(dir.file("victim").c_str(), dir.file("out.log").c_str()), 0);
+  (void)(*log)->write("defgh");  // rotation (backups 0) truncates by path: must not follow
+  EXPECT_EQ(test::read_file(dir.file("victim")), "precious\n");
+}
+
+TEST(LogFile, RefusesAFifoWithoutBlocking) {
+  test::TempDir dir;
+  ASSERT_EQ(::mkfifo(dir.file("out.log").c_str(), 0644), 0);
+  auto log = LogFile::open(dir.file("out.log"), 0, 1);  // would block forever in open(2)
+  ASSERT_FALSE(log);
+}
+
+TEST(LogFile, RefusesAHardLinkToAnotherFile) {
+  test::TempDir dir;
+  test::write_file(dir.file("victim"), "precious\n");
+  ASSERT_EQ(::link(dir.file("victim").c_str(), dir.file("out.log").c_str()), 0);
+  auto log = LogFile::open(dir.file("out.log"), 0, 1);
+  ASSERT_FALSE(log);
+  EXPECT_NE(log.error().message.find("hard links"), std::string::npos);
+}
+
+TEST(LogFile, NewFileIsCreated0640) {
+  test::TempDir dir;
+  mode_t previous = ::umask(0);
+  auto log = LogFile::open(dir.file("out.log"), 0, 1);
+  ::umask(previous);
+  ASSERT_TRUE(log);
+  struct stat st {};
+  ASSERT_EQ(::stat(dir.file("out.log").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
 }
 
 TEST(LogReader, SlicesFromTheEndAndFromAnOffset) {
