@@ -62,6 +62,18 @@ int exit_code_for(const taskd::Error& error) {
   return taskd::kExitFailure;
 }
 
+// Once the loop has stopped, taskd is on its way out: a SIGTERM or SIGINT arriving now (a service
+// manager racing daemon.shutdown) must not turn a clean exit into death by that signal. Blocked,
+// so the signal set's teardown cannot restore the default action under it.
+void ignore_stop_signals() {
+  sigset_t stop;
+  ::sigemptyset(&stop);
+  ::sigaddset(&stop, SIGTERM);
+  ::sigaddset(&stop, SIGINT);
+  ::sigaddset(&stop, SIGHUP);
+  ::sigprocmask(SIG_BLOCK, &stop, nullptr);
+}
+
 }  // namespace
 
 static int run(int argc, char** argv) {
@@ -116,7 +128,9 @@ static int run(int argc, char** argv) {
     taskd::detach_stdio();
     (void)taskd::setup_logging(file_only);
   });
-  return app.run();
+  int code = app.run();
+  ignore_stop_signals();
+  return code;
 }
 
 // As PID 1, finish() never returns: it stops what is left and powers off (issue 5).

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include <atomic>
+#include <csignal>
 #include <thread>
 
 namespace taskd::test {
@@ -164,6 +166,28 @@ TEST(Daemon, SigintAndShutdownMethodAlsoExitCleanly) {
   EXPECT_EQ(result.out, "Shut down\n");
   EXPECT_EQ(by_rpc.stop(0), 0);  // signal 0: just wait for the exit
   EXPECT_FALSE(path_exists(by_rpc.socket_path()));
+}
+
+// A SIGTERM that arrives while taskd is already exiting (after daemon.shutdown, say a service
+// manager's stop racing the RPC) must not turn its clean exit into death by that signal.
+TEST(Daemon, SigtermWhileExitingAfterShutdownStillExitsZero) {
+  Daemon daemon;
+  ASSERT_TRUE(daemon.start()) << daemon.startup_error();
+  RpcTestClient client(daemon.socket_path());
+  ASSERT_TRUE(client.connected());
+  std::atomic<bool> done{false};
+  pid_t pid = daemon.pid();
+  client.call("daemon.shutdown");
+  std::thread terminator([&] {
+    while (!done) {
+      ::kill(pid, SIGTERM);
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  });
+  int code = daemon.stop(0);  // signal 0: just wait for the exit
+  done = true;
+  terminator.join();
+  EXPECT_EQ(code, 0);
 }
 
 TEST(Daemon, SecondDaemonOnTheSameSocketRefuses) {
