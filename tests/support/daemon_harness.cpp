@@ -50,7 +50,9 @@ Daemon::~Daemon() {
     int code = stop(SIGTERM);
     if (code != 0) ADD_FAILURE() << "taskd exited with " << code << " on SIGTERM";
     for (pid_t child : children) {
-      if (!process_alive(child)) continue;
+      // A child taskd SIGKILLed just before it exited may not have been scheduled to die yet on a
+      // loaded machine: give the kernel a moment; a real survivor is still there after it.
+      if (wait_until([&] { return !process_alive(child); }, std::chrono::seconds(2))) continue;
       ADD_FAILURE() << "process " << child << " outlived taskd: "
                     << read_file("/proc/" + std::to_string(child) + "/cmdline");
       ::kill(child, SIGKILL);
