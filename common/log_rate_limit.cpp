@@ -29,11 +29,10 @@ std::string mask_digits(std::string_view message) {
 void LogRateLimiter::close(Window& window) {
   if (window.suppressed == 0) return;
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(limits_.window).count();
-  summaries_.push_back(Summary{window.logger, window.level, window.suppressed,
-                               std::to_string(window.suppressed) + " similar line" +
-                                   (window.suppressed == 1 ? "" : "s") +
-                                   " suppressed in the last " + std::to_string(seconds) +
-                                   "s: " + window.sample});
+  summaries_.push_back(Summary{
+      window.logger, window.level, window.suppressed,
+      std::to_string(window.suppressed) + " similar line" + (window.suppressed == 1 ? "" : "s") +
+          " suppressed in the last " + std::to_string(seconds) + "s: " + window.sample});
   window.suppressed = 0;
 }
 
@@ -52,8 +51,7 @@ void LogRateLimiter::close_ended_windows(Time now) {
   }
 }
 
-bool LogRateLimiter::admit(std::string_view logger, int level, std::string_view message,
-                           Time now) {
+bool LogRateLimiter::admit(std::string_view logger, int level, std::string_view message, Time now) {
   close_ended_windows(now);
   std::string key = std::string(logger) + '\x1f' + std::to_string(level) + '\x1f' +
                     mask_digits(message.substr(0, kMaxKeyBytes));

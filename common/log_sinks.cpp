@@ -47,9 +47,9 @@ void GuardSink::sink_it_(const spdlog::details::log_msg& msg) {
   }
   if (msg.level >= spdlog::level::info) {
     std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
-    bool admitted = limiter_.admit(logger, static_cast<int>(msg.level),
-                                   std::string_view(safe.payload.data(), safe.payload.size()),
-                                   msg.time);
+    bool admitted =
+        limiter_.admit(logger, static_cast<int>(msg.level),
+                       std::string_view(safe.payload.data(), safe.payload.size()), msg.time);
     write_summaries(limiter_.take_summaries(), msg.time);
     if (!admitted) return;
   }

@@ -125,20 +125,20 @@ void register_sessions_methods(rpc::Dispatcher& dispatcher, ApiContext& context)
                    });
                    return json::object{{"id", *id}, {"status", "switching"}};
                  });
-  dispatcher.add(proto::method::kSessionPrompt,
-                 [&context](const json::value& params,
-                            rpc::CallContext& call) -> rpc::MethodResult {
-                   std::string message;
-                   std::optional<std::string> id;
-                   proto::Fields fields(params);
-                   fields.required("message", message).optional("id", id);
-                   if (auto done = fields.finish(); !done) return done.error();
-                   auto turn = context.sessions.prompt(message, id);
-                   if (!turn) return turn.error();
-                   std::string active = *context.sessions.active();
-                   context.prompt_routes.set(active, call.connection);
-                   return json::object{{"id", active}, {"turn", *turn}, {"status", "sent"}};
-                 });
+  dispatcher.add(
+      proto::method::kSessionPrompt,
+      [&context](const json::value& params, rpc::CallContext& call) -> rpc::MethodResult {
+        std::string message;
+        std::optional<std::string> id;
+        proto::Fields fields(params);
+        fields.required("message", message).optional("id", id);
+        if (auto done = fields.finish(); !done) return done.error();
+        auto turn = context.sessions.prompt(message, id);
+        if (!turn) return turn.error();
+        std::string active = *context.sessions.active();
+        context.prompt_routes.set(active, call.connection);
+        return json::object{{"id", active}, {"turn", *turn}, {"status", "sent"}};
+      });
   dispatcher.add(proto::method::kSessionState,
                  [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
                    if (auto ok = proto::Fields(params).finish(); !ok) return ok.error();

@@ -219,7 +219,7 @@ bool enter(CliOptions& cli) {
   std::set_terminate(on_terminate);
   if (pid1) ensure_stdio();  // from the root file system's /dev, if it has one
   mount_basics();
-  if (pid1) ensure_stdio();  // from devtmpfs
+  if (pid1) ensure_stdio();    // from devtmpfs
   set_link_protections(pid1);  // needs /proc, mounted above
   ::setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 0);
   if (pid1) {

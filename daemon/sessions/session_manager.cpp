@@ -178,8 +178,7 @@ Result<void> SessionManager::save(const Session& session) {
                                      proto::encode_session_file(session.record));
   int error = errno;  // write_file_atomically returns with errno from the call that failed
   if (saved) return {};
-  log(LogChannel::kSess)
-      .error("failed to save session {}: {}", session.id, saved.error().message);
+  log(LogChannel::kSess).error("failed to save session {}: {}", session.id, saved.error().message);
   return with_errno(saved.error(), error);
 }
 

@@ -60,7 +60,7 @@ struct OpenRequest {
   std::optional<std::string> model;
   std::optional<std::string> thinking_level;
   std::optional<std::string> working_folder;
-  std::vector<std::string> agent;  // empty: the session's earlier one, else [sessions] agent
+  std::vector<std::string> agent;   // empty: the session's earlier one, else [sessions] agent
   std::optional<std::string> user;  // kept for resumes; empty: [sessions] user
 };
 

@@ -75,7 +75,7 @@ class OutputPump : public std::enable_shared_from_this<OutputPump> {
   bool dropping_ = false;  // the file refused output; it is retried at retry_at_
   std::chrono::steady_clock::time_point retry_at_{};
   std::uint64_t dropped_now_ = 0;  // bytes dropped since dropping_ began
-  std::size_t capacity_ = 0;  // pipe capacity, learnt on first use
+  std::size_t capacity_ = 0;       // pipe capacity, learnt on first use
   bool finished_ = false;
 };
 

@@ -52,12 +52,12 @@ enum Effect : unsigned {
   kCountFailure = 1u << 1,  // one more failed start
   kDisarmTimer = 1u << 2,
   kSpawn = 1u << 3,
-  kSignalStop = 1u << 4,       // stopsignal to the process group
-  kSignalKill = 1u << 5,       // SIGKILL to the process group
-  kArmStartTimer = 1u << 6,    // starttime
-  kArmBackoffTimer = 1u << 7,  // backoff seconds
-  kArmStopTimer = 1u << 8,     // stoptime (and again after each SIGKILL)
-  kSettleExit = 1u << 9,       // feed kExitSettled next (autorestart decision)
+  kSignalStop = 1u << 4,        // stopsignal to the process group
+  kSignalKill = 1u << 5,        // SIGKILL to the process group
+  kArmStartTimer = 1u << 6,     // starttime
+  kArmBackoffTimer = 1u << 7,   // backoff seconds
+  kArmStopTimer = 1u << 8,      // stoptime (and again after each SIGKILL)
+  kSettleExit = 1u << 9,        // feed kExitSettled next (autorestart decision)
   kArmRestartTimer = 1u << 10,  // min_run_ms before restarting after a brief run
 };
 // Anything left in a process's group when the process exits is SIGKILLed by the Reaper before

@@ -6,12 +6,12 @@
 #include <gtest/gtest.h>
 #include <boost/json/serialize.hpp>
 
+#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <sstream>
@@ -38,8 +38,7 @@ std::string make_victim(const TempDir& dir) {
 
 // nobody plants `link` → `target` in a directory it owns.
 void plant_symlink(const std::string& target, const std::string& link) {
-  ASSERT_EQ(run_as_nobody([&] { return ::symlink(target.c_str(), link.c_str()) == 0 ? 0 : 1; }),
-            0);
+  ASSERT_EQ(run_as_nobody([&] { return ::symlink(target.c_str(), link.c_str()) == 0 ? 0 : 1; }), 0);
 }
 
 std::vector<std::string> lines_of(const std::string& text) {
@@ -61,8 +60,7 @@ TEST(AdversarialFiles, ChildOutputCannotForgeALogLine) {
   json::object step{{"kind", "run"}, {"command", {"sh", "-c", script}}, {"user", "nobody"}};
   auto reply = client.call("tasks.create",
                            {{"id", "inject"}, {"spec", {{"setup", json::array{step}}}}}, 30000);
-  ASSERT_EQ(reply.at("result").at("result").as_string(), "FAIL")
-      << json::serialize(reply);
+  ASSERT_EQ(reply.at("result").at("result").as_string(), "FAIL") << json::serialize(reply);
   std::string log = daemon.log();
   EXPECT_NE(log.find("oops\\n[2020-01-01"), std::string::npos) << log;
   for (const auto& line : lines_of(log)) {
@@ -102,8 +100,9 @@ TEST(AdversarialFiles, PlantedSymlinkAsAProgramLogIsNeitherWrittenNorTruncated) 
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
   ASSERT_TRUE(wait_for_state(client, "talker", "RUNNING"));
-  ASSERT_TRUE(wait_until([&] { return daemon.log().find("output of talker") != std::string::npos; }))
-      << daemon.log();
+  ASSERT_TRUE(wait_until([&] {
+    return daemon.log().find("output of talker") != std::string::npos;
+  })) << daemon.log();
   auto cleared = client.call("programs.clear", {{"names", {"talker"}}});
   EXPECT_FALSE(cleared.at("result").at("results").at(0).at("ok").as_bool())
       << json::serialize(cleared);
@@ -205,8 +204,8 @@ TEST(AdversarialFiles, SocketIsCreatedWithItsModeNeverChmodded) {
                    dir.file("taskd.toml"), "--foreground"},
                   {});
   }
-  ASSERT_TRUE(wait_until([&] { return RpcTestClient(socket).connected(); },
-                         std::chrono::seconds(30)));
+  ASSERT_TRUE(
+      wait_until([&] { return RpcTestClient(socket).connected(); }, std::chrono::seconds(30)));
   RpcTestClient client(socket);
   auto pid = client.call("daemon.health").at("result").at("pid").as_int64();
   EXPECT_EQ(mode_of(socket), 0660u);

@@ -92,8 +92,9 @@ TEST(AdversarialSupervision, ProgramsExitingAtOnceRestartAboutOnceASecond) {
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
   ASSERT_TRUE(wait_until([&] {
-    return daemon.log().find("exited too quickly: spin:spin_07 ran for less than 1 s; BACKOFF, "
-                             "restarting in 1 s") != std::string::npos;
+    return daemon.log().find(
+               "exited too quickly: spin:spin_07 ran for less than 1 s; BACKOFF, "
+               "restarting in 1 s") != std::string::npos;
   }));
   auto spawns_before = count_of(daemon.log(), "spawned: 'spin:spin_");
   std::this_thread::sleep_for(std::chrono::seconds(3));

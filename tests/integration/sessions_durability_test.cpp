@@ -77,9 +77,9 @@ class SessionsDurability : public ::testing::Test {
   TempDir dir;
   std::string sessions_dir = dir.file("sessions");
   std::unique_ptr<SmallFs> fs;
-  std::unique_ptr<Daemon> daemon = std::make_unique<Daemon>(DaemonOptions{
-      .config = "[sessions]\nagent = [\"" + echo_agent_binary() + "\"]\nready = \"line\"\ndir = \"" +
-                sessions_dir + "\"\n"});
+  std::unique_ptr<Daemon> daemon = std::make_unique<Daemon>(
+      DaemonOptions{.config = "[sessions]\nagent = [\"" + echo_agent_binary() +
+                              "\"]\nready = \"line\"\ndir = \"" + sessions_dir + "\"\n"});
   std::unique_ptr<RpcTestClient> client;
 };
 

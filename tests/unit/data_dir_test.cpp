@@ -45,8 +45,7 @@ TEST(DataDir, AWorldWritableDirectoryIsRefusedAndLeftAlone) {
   auto lock = claim_data_dir(path);
   ASSERT_FALSE(lock);
   EXPECT_EQ(lock.error().code, ErrorCode::kInvalidConfig);
-  EXPECT_NE(lock.error().message.find("writable by group or others (mode 1777)"),
-            std::string::npos)
+  EXPECT_NE(lock.error().message.find("writable by group or others (mode 1777)"), std::string::npos)
       << lock.error().message;
   EXPECT_EQ(mode_of(path), 01777u);
   EXPECT_FALSE(test::path_exists(path + "/.lock"));

@@ -64,17 +64,17 @@ TEST(FuzzFindings, SessionFileUsageWithAnInfiniteNumberStaysJson) {
 // (upstream #190/#295, fixed by PR #305). Not taskd's code, so not fixed here: this pins that the
 // shipped builds still answer with a clear error, or the right value, and do not crash.
 TEST(FuzzFindings, TomlWhitespaceLookupBugStillGivesAClearError) {
-  for (const char* text : {"g\xce\x8a", "[daemon]\nlog_level = \"info\" \xce\x8a\n",
-                           "x\xc2\xa1 = 1\n", "[exec]\nmax_concurrent = 1\xef\xb8\x80\n",
-                           "[exec]\nmax_concurrent = 1\xe3\x80\x81\n"}) {
+  for (const char* text :
+       {"g\xce\x8a", "[daemon]\nlog_level = \"info\" \xce\x8a\n", "x\xc2\xa1 = 1\n",
+        "[exec]\nmax_concurrent = 1\xef\xb8\x80\n", "[exec]\nmax_concurrent = 1\xe3\x80\x81\n"}) {
     auto config = parse_config(text, "/etc/taskd.toml");
     ASSERT_FALSE(config.has_value()) << text;
     EXPECT_EQ(config.error().code, ErrorCode::kInvalidConfig);
     EXPECT_TRUE(config.error().message.starts_with("/etc/taskd.toml:")) << config.error().message;
   }
   // Valid TOML that takes the same path: a line-ending backslash, then U+00A7 on the next line.
-  auto config = parse_config("[programs.web]\ncmd = [\"\"\"\\\n   \xc2\xa7\"\"\"]\n",
-                             "/etc/taskd.toml");
+  auto config =
+      parse_config("[programs.web]\ncmd = [\"\"\"\\\n   \xc2\xa7\"\"\"]\n", "/etc/taskd.toml");
   ASSERT_TRUE(config.has_value()) << config.error().message;
   ASSERT_EQ(config->programs.size(), 1u);
   EXPECT_EQ(config->programs[0].cmd, std::vector<std::string>{"\xc2\xa7"});

@@ -31,16 +31,20 @@ TEST(LogEscape, ControlCharactersAreEscaped) {
 
 TEST(LogEscape, C1ControlsAndUnicodeLineSeparatorsAreEscaped) {
   EXPECT_EQ(escape_for_log("nel\xc2\x85x"), "nel\\u0085x");  // U+0085 NEXT LINE
-  EXPECT_EQ(escape_for_log("csi\xc2\x9b" "31m"), "csi\\u009b31m");
-  EXPECT_EQ(escape_for_log("a\xe2\x80\xa8" "b\xe2\x80\xa9"), "a\\u2028b\\u2029");
+  EXPECT_EQ(escape_for_log("csi\xc2\x9b"
+                           "31m"),
+            "csi\\u009b31m");
+  EXPECT_EQ(escape_for_log("a\xe2\x80\xa8"
+                           "b\xe2\x80\xa9"),
+            "a\\u2028b\\u2029");
 }
 
 TEST(LogEscape, InvalidUtf8BecomesHexBytes) {
   EXPECT_EQ(escape_for_log("\xff\xfe"), "\\xff\\xfe");
-  EXPECT_EQ(escape_for_log("cut \xe2\x82"), "cut \\xe2\\x82");         // truncated sequence
+  EXPECT_EQ(escape_for_log("cut \xe2\x82"), "cut \\xe2\\x82");          // truncated sequence
   EXPECT_EQ(escape_for_log("over\xc0\xaflong"), "over\\xc0\\xaflong");  // overlong '/'
   EXPECT_EQ(escape_for_log("sur\xed\xa0\x80"), "sur\\xed\\xa0\\x80");   // a UTF-16 surrogate
-  EXPECT_EQ(escape_for_log("\x80"), "\\x80");                            // lone continuation
+  EXPECT_EQ(escape_for_log("\x80"), "\\x80");                           // lone continuation
 }
 
 TEST(LogEscape, NothingEscapedContainsAControlByte) {

@@ -58,7 +58,8 @@ TEST(LogRateLimit, AQuietWindowStartsAfresh) {
 
 TEST(LogRateLimit, KeysAreBoundedAndUntrackedKeysPass) {
   LogRateLimiter limiter(small());  // at most 4 windows
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(limiter.admit("sup", kInfo, std::string(1, 'a' + i), at(i)));
+  for (int i = 0; i < 4; ++i)
+    EXPECT_TRUE(limiter.admit("sup", kInfo, std::string(1, 'a' + i), at(i)));
   for (int i = 0; i < 10; ++i) EXPECT_TRUE(limiter.admit("sup", kInfo, "untracked", at(10 + i)));
   // Once the old windows end, the new key is tracked (and limited) like any other.
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.admit("sup", kInfo, "untracked", at(2000 + i)));

@@ -1,7 +1,7 @@
 // The daemon log's sinks: every line escaped, floods limited, the file never opened through a
 // symlink, rotated by size (issue 10, #10, #12, #13).
-#include "common/log.h"
 #include "common/log_sinks.h"
+#include "common/log.h"
 #include "tests/support/process.h"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
 // A peer the vsock CID filter refuses is told why in one FORBIDDEN line before the close, and
 // taskctl shows that line (or "taskd closed the connection"), not "write failed: Broken pipe".
-#include "ctl/client.h"
 #include "daemon/rpc/peer_refusal.h"
+#include "ctl/client.h"
 #include "daemon/rpc/vsock_listener.h"
 #include "tests/support/process.h"
 
@@ -89,8 +89,7 @@ TEST_F(RefusingPeer, TaskctlShowsTheReasonTheDaemonGaveBeforeClosing) {
   ASSERT_FALSE(reply);
   EXPECT_TRUE(reply.error().transport);
   EXPECT_EQ(reply.error().code, "FORBIDDEN");
-  EXPECT_EQ(reply.error().message.find("taskd closed the connection: peer vsock:4:1025: CID 4"),
-            0u)
+  EXPECT_EQ(reply.error().message.find("taskd closed the connection: peer vsock:4:1025: CID 4"), 0u)
       << reply.error().message;
 }
 
