@@ -55,10 +55,8 @@ RunResult run_process_as_nobody(const std::vector<std::string>& argv, const std:
                                 std::chrono::milliseconds timeout) {
   Unprivileged who = nobody();
   // setpriv is in util-linux (always on Debian): exec the command with every privilege dropped.
-  std::vector<std::string> wrapped = {"/usr/bin/setpriv",
-                                      "--reuid=" + std::to_string(who.uid),
-                                      "--regid=" + std::to_string(who.gid), "--clear-groups",
-                                      "--"};
+  std::vector<std::string> wrapped = {"/usr/bin/setpriv", "--reuid=" + std::to_string(who.uid),
+                                      "--regid=" + std::to_string(who.gid), "--clear-groups", "--"};
   wrapped.insert(wrapped.end(), argv.begin(), argv.end());
   return run_process(wrapped, input, timeout);
 }
