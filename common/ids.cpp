@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <pwd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -77,6 +78,16 @@ Result<gid_t> resolve_group_id(std::string_view group_name) {
   }
   if (auto id = parse_numeric_id(group_name)) return static_cast<gid_t>(*id);
   return make_error(ErrorCode::kInvalidParams, "no such group '" + name + "'");
+}
+
+bool is_valid_task_id(std::string_view id) {
+  if (id.empty() || id.size() > 64 || !std::isalnum(static_cast<unsigned char>(id[0])))
+    return false;
+  for (char c : id) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
+      return false;
+  }
+  return true;
 }
 
 }  // namespace taskd

@@ -30,4 +30,7 @@ struct UserId {
 Result<UserId> resolve_user_id(std::string_view user);
 Result<gid_t> resolve_group_id(std::string_view group);
 
+// Task and session ids: [A-Za-z0-9][A-Za-z0-9._-]{0,63}. They name directories, so nothing else.
+bool is_valid_task_id(std::string_view id);
+
 }  // namespace taskd

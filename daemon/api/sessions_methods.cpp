@@ -2,7 +2,7 @@
 #include "daemon/api/api.h"
 
 #include "common/log_failure.h"
-#include "daemon/api/task_json.h"
+#include "common/wall_time.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
 #include "daemon/rpc/rpc_connection.h"

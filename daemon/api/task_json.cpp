@@ -2,6 +2,7 @@
 
 #include "common/ids.h"
 #include "common/text_encoding.h"
+#include "common/wall_time.h"
 #include "proto/exec_types.h"
 #include "proto/params.h"
 
@@ -222,17 +223,6 @@ Result<TaskParams> decode_task_params(const json::value& params, const std::stri
   decoded.spec = std::move(*parsed);
   decoded.spec_json = canonical_json(spec);
   return decoded;
-}
-
-std::string iso_time(std::int64_t unix_ms) {
-  if (unix_ms <= 0) return "";
-  std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm utc{};
-  ::gmtime_r(&seconds, &utc);
-  char text[40];
-  std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
-  std::snprintf(text + n, sizeof text - n, ".%03dZ", static_cast<int>(unix_ms % 1000));
-  return text;
 }
 
 namespace {

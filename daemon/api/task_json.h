@@ -33,6 +33,5 @@ boost::json::object encode_task(const tasks::TaskRecord& record);
 std::string encode_task_file(const tasks::TaskRecord& record);
 Result<tasks::TaskRecord> decode_task_file(std::string_view text);
 Result<tasks::TaskSpec> decode_task_spec_json(std::string_view spec_json);
-std::string iso_time(std::int64_t unix_ms);  // "2026-11-29T18:00:00.123Z"; "" for 0
 
 }  // namespace taskd::api

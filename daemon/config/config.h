@@ -3,8 +3,8 @@
 #pragma once
 
 #include "common/error.h"
-#include "daemon/exec/exec_settings.h"
-#include "daemon/sessions/session_settings.h"
+#include "daemon/config/exec_settings.h"
+#include "daemon/config/session_settings.h"
 
 #include <sys/types.h>
 

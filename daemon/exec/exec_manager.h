@@ -5,7 +5,7 @@
 #pragma once
 
 #include "daemon/exec/exec.h"
-#include "daemon/exec/exec_settings.h"
+#include "daemon/config/exec_settings.h"
 
 #include <chrono>
 #include <cstdint>

@@ -1,9 +1,10 @@
 #include "daemon/sessions/session_manager.h"
 
 #include "common/atomic_file.h"
+#include "common/ids.h"
 #include "common/log.h"
+#include "common/wall_time.h"
 #include "daemon/supervisor/reaper.h"
-#include "daemon/tasks/path_policy.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -23,12 +24,6 @@ using S = SessionState;
 namespace {
 
 constexpr std::size_t kMaxTurnOutput = 1024 * 1024;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // error.data.errno: the symbolic name ("ENOSPC"), unless the error already has one.
 Error with_errno(Error error, int number) {
@@ -92,7 +87,7 @@ void SessionManager::load() {
   std::size_t stale = 0;
   for (const auto& entry : std::filesystem::directory_iterator(settings_.dir, ec)) {
     std::string id = entry.path().filename().string();
-    if (!entry.is_directory() || !tasks::is_valid_task_id(id)) continue;
+    if (!entry.is_directory() || !is_valid_task_id(id)) continue;
     stale += remove_stale_temp_files(entry.path().string());
     auto text = read_whole_file(entry.path().string() + "/session.json");
     if (!text) continue;
@@ -165,7 +160,7 @@ void SessionManager::emit(SessionEvent event) {
   if (on_event_) on_event_(event);
 }
 
-void SessionManager::touch(Session& session) { session.last_activity_ms = now_ms(); }
+void SessionManager::touch(Session& session) { session.last_activity_ms = unix_now_ms(); }
 
 void SessionManager::wake_waiters() {
   auto waiters = std::move(waiters_);
@@ -304,7 +299,7 @@ asio::awaitable<Result<void>> SessionManager::start_agent(std::string id) {
 
 asio::awaitable<Result<OpenResult>> SessionManager::open(OpenRequest request) {
   std::string id = request.id;
-  if (!tasks::is_valid_task_id(id)) {
+  if (!is_valid_task_id(id)) {
     co_return make_error(ErrorCode::kInvalidParams,
                          "session id must match [A-Za-z0-9][A-Za-z0-9._-]{0,63}")
         .with("field", "id");
@@ -319,7 +314,7 @@ asio::awaitable<Result<OpenResult>> SessionManager::open(OpenRequest request) {
     auto created = std::make_unique<Session>();
     created->id = id;
     created->record.id = id;
-    created->record.created_at_ms = now_ms();
+    created->record.created_at_ms = unix_now_ms();
     session = created.get();
     sessions_[id] = std::move(created);
   }
@@ -428,7 +423,7 @@ Result<int> SessionManager::prompt(const std::string& message,
         .with("id", session->id);
   }
   session->turn_in_progress = true;
-  session->turn = proto::SessionTurn{message, "", "null", now_ms(), 0};
+  session->turn = proto::SessionTurn{message, "", "null", unix_now_ms(), 0};
   touch(*session);
   return static_cast<int>(session->record.turns.size() + 1);
 }
@@ -454,7 +449,7 @@ void SessionManager::on_agent_line(const std::string& id, std::uint64_t generati
     case proto::AgentMessage::Type::kEnd: {
       if (!session->turn_in_progress) return;  // an end without a prompt: nothing to close
       session->turn.usage_json = message.usage_json;
-      session->turn.ended_at_ms = now_ms();
+      session->turn.ended_at_ms = unix_now_ms();
       session->record.turns.push_back(std::move(session->turn));
       session->turn_in_progress = false;
       touch(*session);

@@ -10,7 +10,7 @@
 #pragma once
 
 #include "daemon/sessions/agent_process.h"
-#include "daemon/sessions/session_settings.h"
+#include "daemon/config/session_settings.h"
 #include "proto/agent_protocol.h"
 
 #include <boost/asio/awaitable.hpp>

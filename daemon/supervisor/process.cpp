@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "common/signals.h"
+#include "common/wall_time.h"
 #include "daemon/supervisor/log_file.h"
 #include "daemon/supervisor/output_pump.h"
 #include "daemon/supervisor/reaper.h"
@@ -19,12 +20,6 @@
 
 namespace taskd::supervisor {
 namespace {
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 Exit exit_from_status(int status, std::int64_t ran_ms) {
   if (WIFSIGNALED(status)) return Exit{true, WTERMSIG(status), ran_ms};
@@ -258,7 +253,7 @@ void Process::spawn() {
     return;
   }
   pid_ = spawned->pid;
-  start_ms_ = now_ms();
+  start_ms_ = unix_now_ms();
   started_at_ = std::chrono::steady_clock::now();
   spawn_error_.clear();
   // Helpers the process left in its group die with it: a restart never leaves old copies behind.
@@ -313,7 +308,7 @@ void Process::on_exit(int wait_status) {
                                                 std::chrono::steady_clock::now() - started_at_)
                                                 .count());
   pid_ = 0;
-  stop_ms_ = now_ms();
+  stop_ms_ = unix_now_ms();
   stdin_pipe_.reset();
   fire(Event::kExited, &exit);
 }

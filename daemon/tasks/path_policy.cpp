@@ -1,7 +1,5 @@
 #include "daemon/tasks/path_policy.h"
 
-#include <cctype>
-
 namespace taskd::tasks {
 
 Result<void> check_setup_path(std::string_view path) {
@@ -19,16 +17,6 @@ Result<void> check_setup_path(std::string_view path) {
     start = end + 1;
   }
   return {};
-}
-
-bool is_valid_task_id(std::string_view id) {
-  if (id.empty() || id.size() > 64 || !std::isalnum(static_cast<unsigned char>(id[0])))
-    return false;
-  for (char c : id) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.' && c != '_' && c != '-')
-      return false;
-  }
-  return true;
 }
 
 }  // namespace taskd::tasks

@@ -11,7 +11,4 @@ namespace taskd::tasks {
 
 Result<void> check_setup_path(std::string_view path);
 
-// Task ids: [A-Za-z0-9][A-Za-z0-9._-]{0,63}.
-bool is_valid_task_id(std::string_view id);
-
 }  // namespace taskd::tasks

@@ -2,6 +2,7 @@
 
 #include "common/log.h"
 #include "common/signals.h"
+#include "common/wall_time.h"
 #include "daemon/exec/exec.h"
 #include "daemon/tasks/file_steps.h"
 #include "daemon/tasks/path_policy.h"
@@ -30,12 +31,6 @@ constexpr std::uint64_t kCommandOutputLimit = 64 * 1024;
 constexpr std::string_view kStartingReason = "starting";
 // Setup file steps of all tasks share these threads.
 constexpr std::size_t kFileWorkThreads = 2;
-
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 exec::ExecRequest command_request(const CommandSpec& command, std::int64_t default_timeout_ms) {
   exec::ExecRequest request;
@@ -109,7 +104,7 @@ void TaskManager::load() {
       record.process.kind = ProcessStatus::Kind::kTerminated;
       record.process.reason = "daemon_restart";
       record.process.message = "taskd restarted while the process ran; its outcome is unknown";
-      record.process.finished_at_ms = now_ms();
+      record.process.finished_at_ms = unix_now_ms();
     }
     if (record.setup == SetupOutcome::kPending) {
       record.setup = SetupOutcome::kFail;
@@ -178,7 +173,7 @@ asio::awaitable<Result<TaskRecord>> TaskManager::create(DesiredTask desired) {
   task->generation = next_generation_++;
   task->record.id = desired.id;
   task->record.spec_json = std::move(desired.spec_json);
-  task->record.created_at_ms = now_ms();
+  task->record.created_at_ms = unix_now_ms();
   task->record.process.reason = task->spec.process ? "setup" : "no_process";
   std::uint64_t generation = task->generation;
   std::string id = desired.id;
@@ -286,14 +281,14 @@ void TaskManager::start_process(Task& task) {
     status.kind = ProcessStatus::Kind::kTerminated;
     status.reason = "spawn_failed";
     status.message = pid.error().message;
-    status.started_at_ms = status.finished_at_ms = now_ms();
+    status.started_at_ms = status.finished_at_ms = unix_now_ms();
     return;
   }
   task.process = process;
   status.kind = ProcessStatus::Kind::kRunning;
   status.reason.clear();
   status.pid = *pid;
-  status.started_at_ms = now_ms();
+  status.started_at_ms = unix_now_ms();
   log(LogChannel::kTask).info("task {} process started pid={}", id, *pid);
   emit("process_started", task);
 }
@@ -304,7 +299,7 @@ void TaskManager::on_process_exit(const std::string& id, std::uint64_t generatio
   if (!task) return;
   ProcessStatus& status = task->record.process;
   status.kind = ProcessStatus::Kind::kTerminated;
-  status.finished_at_ms = now_ms();
+  status.finished_at_ms = unix_now_ms();
   status.pid = 0;
   if (WIFSIGNALED(wait_status)) {
     status.signal = WTERMSIG(wait_status);
@@ -370,7 +365,7 @@ asio::awaitable<Result<PollResult>> TaskManager::poll(std::string id) {
     co_return PollResult{S::kInProgress, "setup is running"};
   if (record.setup == SetupOutcome::kFail)
     co_return PollResult{S::kError, "setup failed: " + record.setup_error};
-  if (task->spec.deadline_ms > 0 && now_ms() - record.created_at_ms > task->spec.deadline_ms) {
+  if (task->spec.deadline_ms > 0 && unix_now_ms() - record.created_at_ms > task->spec.deadline_ms) {
     co_return PollResult{S::kError,
                          "deadline passed (" + std::to_string(task->spec.deadline_ms) + " ms)"};
   }

@@ -101,7 +101,7 @@ constexpr auto any_value = [](const auto&) {};
 // fuzzer does not break when a spec field is added or renamed.)
 void task_params(const json::value& params, const std::string& path) {
   expect(taskd::api::decode_task_params(params, path), [&](const taskd::api::TaskParams& task) {
-    (void)taskd::tasks::is_valid_task_id(task.id);
+    (void)taskd::is_valid_task_id(task.id);
     for (const auto& step : task.spec.setup) (void)taskd::tasks::check_setup_path(step.path);
     FUZZ_CHECK(taskd::api::decode_task_spec_json(task.spec_json).has_value(),
                "the canonical spec decodes again");
