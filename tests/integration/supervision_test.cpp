@@ -251,18 +251,18 @@ TEST(Supervision, OutputFloodDoesNotStarveRpcAndIsNotLost) {
                            "starttime = 0\nstdout_maxbytes = 0\nstdout = \"flood.out\"\n"});
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
-  int answered = 0;
-  auto worst = std::chrono::nanoseconds(0);
+  // Requests keep being answered while the flood is still being written: a daemon that drained
+  // the pipe before serving its clients would answer once, after the whole 64 MiB. Counted in
+  // answers, not milliseconds, so a slow (sanitized, loaded) machine cannot fail it.
+  int answered_during_flood = 0;
   while (static_cast<long long>(file_size(daemon.dir() + "/flood.out")) < kBytes &&
-         answered < 100000) {
-    auto start = std::chrono::steady_clock::now();
+         answered_during_flood < 100000) {
     ASSERT_TRUE(client.call("daemon.health").as_object().contains("result"));
-    worst = std::max(worst, std::chrono::steady_clock::now() - start);
-    ++answered;
+    ++answered_during_flood;
   }
   EXPECT_TRUE(wait_until(
       [&] { return static_cast<long long>(file_size(daemon.dir() + "/flood.out")) == kBytes; }));
-  EXPECT_LT(worst, std::chrono::milliseconds(200)) << "an RPC waited behind the flood";
+  EXPECT_GE(answered_during_flood, 10) << "requests waited behind the flood";
 }
 
 }  // namespace

@@ -151,11 +151,9 @@ TEST(FirecrackerConnect, BytesRightAfterOkStayInTheStream) {
 TEST(FirecrackerConnect, GarbageIsABadReplyAndNotRetried) {
   test::TempDir dir;
   FakeFirecracker peer(dir.file("v.sock"), {Peer::kGarbage});
-  auto start = Clock::now();
   auto result = connect_fc(dir.file("v.sock"), 5s);
   expect_error(result, "bad reply", "got 'HTTP/1.1 400 Bad Request'");
-  EXPECT_LT(Clock::now() - start, 2s);
-  EXPECT_EQ(peer.connections(), 1);
+  EXPECT_EQ(peer.connections(), 1);  // not retried: a retry loop would connect again
 }
 
 TEST(FirecrackerConnect, SilenceIsNoOkLineAfterOneSecond) {
@@ -165,8 +163,7 @@ TEST(FirecrackerConnect, SilenceIsNoOkLineAfterOneSecond) {
   auto result = connect_fc(dir.file("v.sock"), 1500ms);
   auto elapsed = Clock::now() - start;
   expect_error(result, "no OK line", "no reply to CONNECT 52 within");
-  EXPECT_GE(elapsed, 1000ms);
-  EXPECT_LT(elapsed, 4s);
+  EXPECT_GE(elapsed, 1000ms);  // a lower bound only: it waited for the reply as long as told
 }
 
 TEST(FirecrackerConnect, EarlyCloseIsRetriedUntilTheGuestListens) {
