@@ -2,7 +2,7 @@
 // Only main.cpp includes this header; it keeps Asio out of it.
 #pragma once
 
-#include "daemon/cli.h"
+#include "daemon/config/cli.h"
 #include "daemon/config/config.h"
 
 #include <functional>

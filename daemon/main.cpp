@@ -3,7 +3,7 @@
 #include "common/address.h"
 #include "common/log.h"
 #include "daemon/app.h"
-#include "daemon/cli.h"
+#include "daemon/config/cli.h"
 #include "daemon/config/config.h"
 #include "daemon/config/runtime_check.h"
 #include "daemon/daemonize.h"
@@ -85,7 +85,7 @@ static int run(int argc, char** argv) {
   }
   if (cli->show_help) return std::printf("%s", taskd::cli_usage().c_str()) < 0;
   if (cli->show_version) return std::printf("taskd %s\n", TASKD_VERSION) < 0;
-  taskd::init::enter(*cli);  // PID 1 or --init: mounts, stdio, PATH (issue 5)
+  taskd::init::enter(*cli);  // PID 1 or --init: mounts, stdio, PATH (daemon/init)
 
   auto config = load(*cli);
   if (!config) {
@@ -133,5 +133,5 @@ static int run(int argc, char** argv) {
   return code;
 }
 
-// As PID 1, finish() never returns: it stops what is left and powers off (issue 5).
+// As PID 1, finish() never returns: it stops what is left and powers off (daemon/init/pid1.h).
 int main(int argc, char** argv) { return taskd::init::finish(run(argc, argv)); }

@@ -7,7 +7,7 @@
 #pragma once
 
 #include "common/error.h"
-#include "daemon/cli.h"
+#include "daemon/config/cli.h"
 
 #include <sys/types.h>
 

@@ -1,4 +1,4 @@
-#include "daemon/cli.h"
+#include "daemon/config/cli.h"
 
 #include <gtest/gtest.h>
 
