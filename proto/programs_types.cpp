@@ -4,6 +4,64 @@
 #include "proto/params.h"
 
 namespace taskd::proto {
+namespace {
+
+json::object encode_error(const Error& error) {
+  return {{"code", error_code_name(error.code)}, {"message", error.message}};
+}
+
+}  // namespace
+
+void tag_invoke(json::value_from_tag, json::value& out, const ProgramStatus& s) {
+  json::object object{{"name", s.name},
+                      {"group", s.group},
+                      {"state", s.state},
+                      {"state_code", s.state_code},
+                      {"pid", s.pid},
+                      {"description", s.description},
+                      {"start_ms", s.start_ms},
+                      {"stop_ms", s.stop_ms},
+                      {"uptime_ms", s.uptime_ms},
+                      {"spawn_error", s.spawn_error},
+                      {"backoff", s.backoff},
+                      {"output_dropped_bytes", s.output_dropped_bytes},
+                      {"stdout_log", s.stdout_log},
+                      {"stderr_log", s.stderr_log},
+                      {"autostart", s.autostart},
+                      {"priority", s.priority}};
+  if (s.exit) object.emplace(s.exit->signaled ? "exit_signal" : "exit_code", s.exit->code);
+  out = std::move(object);
+}
+
+void tag_invoke(json::value_from_tag, json::value& out, const StatusResult& v) {
+  json::array processes;
+  for (const auto& status : v.processes) processes.push_back(json::value_from(status));
+  json::array errors;
+  for (const auto& failed : v.errors) {
+    json::object error = encode_error(failed.error);
+    error.emplace("name", failed.name);
+    errors.push_back(std::move(error));
+  }
+  out = json::object{{"processes", std::move(processes)}, {"errors", std::move(errors)}};
+}
+
+void tag_invoke(json::value_from_tag, json::value& out, const OutcomesResult& v) {
+  json::array results;
+  for (const auto& outcome : v.results) {
+    json::object entry{{"name", outcome.name}, {"ok", !outcome.error}};
+    if (outcome.state) {
+      entry.emplace("state", *outcome.state);
+      entry.emplace("pid", outcome.pid);
+    }
+    if (outcome.error) entry.emplace("error", encode_error(*outcome.error));
+    results.push_back(std::move(entry));
+  }
+  out = json::object{{"results", std::move(results)}};
+}
+
+void tag_invoke(json::value_from_tag, json::value& out, const InputResult& v) {
+  out = json::object{{"name", v.name}, {"written", v.written}};
+}
 
 Result<NamesParams> decode_names_params(const json::value& params, bool with_wait) {
   NamesParams decoded;

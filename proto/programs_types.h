@@ -1,10 +1,12 @@
-// Params of the programs.* methods and daemon.reload (docs/protocol.md). Results are encoded by
-// daemon/api/programs_methods.cpp, next to the domain types they come from.
+// Params and results of the programs.* methods, params of daemon.reload (docs/protocol.md).
+// Results are plain structs of wire values (a state is its name and code) that the api fills
+// from the supervision domain: proto sits below the daemon and never includes its headers.
 #pragma once
 
 #include "common/error.h"
 
 #include <boost/json/value.hpp>
+#include <boost/json/value_from.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -44,6 +46,65 @@ struct InputParams {
 struct ReloadParams {
   bool dry_run = false;
 };
+
+struct ProgramExit {
+  bool signaled = false;
+  int code = 0;  // exit code, or signal number when signaled
+};
+
+// One entry of programs.status's `processes`.
+struct ProgramStatus {
+  std::string name;
+  std::string group;
+  std::string state;   // "RUNNING"
+  int state_code = 0;  // supervisord's: 20
+  std::int64_t pid = 0;
+  std::string description;
+  std::int64_t start_ms = 0;
+  std::int64_t stop_ms = 0;
+  std::int64_t uptime_ms = 0;
+  std::string spawn_error;
+  int backoff = 0;
+  std::uint64_t output_dropped_bytes = 0;
+  std::string stdout_log;
+  std::string stderr_log;
+  bool autostart = true;
+  int priority = 999;
+  std::optional<ProgramExit> exit;  // how the last run ended: exit_code or exit_signal
+};
+
+// A name or pattern that failed: programs.status's `errors` entries.
+struct NameError {
+  std::string name;
+  Error error;
+};
+
+struct StatusResult {
+  std::vector<ProgramStatus> processes;
+  std::vector<NameError> errors;
+};
+
+// One entry of the per-name `results` of start, stop, restart, signal and clear.
+struct ProgramOutcome {
+  std::string name;
+  std::optional<Error> error;        // absent: ok
+  std::optional<std::string> state;  // with pid, when the process exists
+  std::int64_t pid = 0;
+};
+
+struct OutcomesResult {
+  std::vector<ProgramOutcome> results;
+};
+
+struct InputResult {
+  std::string name;
+  std::size_t written = 0;
+};
+
+void tag_invoke(boost::json::value_from_tag, boost::json::value& out, const ProgramStatus& v);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& out, const StatusResult& v);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& out, const OutcomesResult& v);
+void tag_invoke(boost::json::value_from_tag, boost::json::value& out, const InputResult& v);
 
 inline constexpr std::int64_t kMaxTailLength = 1024 * 1024;
 

@@ -26,18 +26,23 @@ Exit exit_from_status(int status, std::int64_t ran_ms) {
   return Exit{false, WEXITSTATUS(status), ran_ms};
 }
 
-MachineSettings settings_of(const ProgramConfig& program) {
-  MachineSettings settings;
-  settings.startretries = program.startretries;
-  settings.autorestart = program.autorestart;
-  settings.exitcodes = program.exitcodes;
-  settings.starttime_ms = program.starttime_ms;
-  return settings;
+RestartPolicy restart_policy(AutoRestart autorestart) {
+  switch (autorestart) {
+    case AutoRestart::kNever: return RestartPolicy::kNever;
+    case AutoRestart::kUnexpected: return RestartPolicy::kUnexpected;
+    case AutoRestart::kAlways: return RestartPolicy::kAlways;
+  }
+  return RestartPolicy::kUnexpected;
 }
 
-std::string seconds_text(std::int64_t ms) {
-  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
-  return std::to_string(static_cast<double>(ms) / 1000.0) + " s";
+MachineSettings settings_of(const InstanceSpec& spec) {
+  MachineSettings settings;
+  settings.startretries = spec.program.startretries;
+  settings.autorestart = restart_policy(spec.program.autorestart);
+  settings.exitcodes = spec.program.exitcodes;
+  settings.starttime_ms = spec.program.starttime_ms;
+  settings.name = spec.name;
+  return settings;
 }
 
 std::string clock_text(std::int64_t ms) {
@@ -63,12 +68,10 @@ std::string uptime_text(std::int64_t ms) {
   return text;
 }
 
-constexpr const char* kExitedTooQuickly = "Exited too quickly (process log may have details)";
-
 }  // namespace
 
 Process::Process(ProcessHost& host, InstanceSpec spec)
-    : host_(host), spec_(std::move(spec)), machine_(settings_of(spec_.program)), timer_(host.io) {}
+    : host_(host), spec_(std::move(spec)), machine_(settings_of(spec_)), timer_(host.io) {}
 
 Process::~Process() {
   if (pid_ > 0) {
@@ -81,31 +84,22 @@ Process::~Process() {
   timer_.cancel();
 }
 
-Result<void> Process::start() {
+Result<void> Process::start() { return request(Event::kStart); }
+
+Result<void> Process::stop() { return request(Event::kStop); }
+
+void Process::shut_down() { fire(Event::kShutdown); }
+
+Result<void> Process::request(Event event) {
   ProcessState from = state();
-  if (host_.stopping_all) {
-    return make_error(ErrorCode::kBadState, name() + ": taskd is shutting down")
+  std::optional<Step> step = machine_.fire(event);
+  if (!step || (step->effects & kRefuse)) {
+    std::string why = step ? step->message : name() + ": is " + std::string(state_name(from));
+    return make_error(ErrorCode::kBadState, std::move(why))
         .with("state", std::string(state_name(from)));
   }
-  if (const Transition* t = machine_.fire(Event::kStart)) {
-    apply(*t, from, nullptr);
-    return {};
-  }
-  std::string why =
-      is_running_state(from) ? "already started" : "is " + std::string(state_name(from));
-  return make_error(ErrorCode::kBadState, name() + ": " + why)
-      .with("state", std::string(state_name(from)));
-}
-
-Result<void> Process::stop() {
-  ProcessState from = state();
-  if (const Transition* t = machine_.fire(Event::kStop)) {
-    apply(*t, from, nullptr);
-    return {};
-  }
-  std::string why = from == ProcessState::kStopping ? "is already stopping" : "not running";
-  return make_error(ErrorCode::kBadState, name() + ": " + why)
-      .with("state", std::string(state_name(from)));
+  execute(*step, nullptr);
+  return {};
 }
 
 Result<void> Process::send_signal(int signal) {
@@ -121,80 +115,36 @@ Result<void> Process::send_signal(int signal) {
   return {};
 }
 
-void Process::fire(Event event, const Exit* exit) {
-  ProcessState from = state();
-  if (const Transition* t = machine_.fire(event, exit)) apply(*t, from, exit);
+void Process::fire(Event event) {
+  if (std::optional<Step> step = machine_.fire(event)) execute(*step, nullptr);
 }
 
-std::string Process::describe_exit(const Exit& exit) const {
-  std::string what = exit.signaled ? "terminated by SIG" + signal_name(exit.code)
-                                   : "exit status " + std::to_string(exit.code);
-  return what;
-}
-
-void Process::apply(const Transition& t, ProcessState from, const Exit* exit) {
-  if (t.effects & kDisarmTimer) {
+void Process::execute(const Step& step, const Exit* exit) {
+  if (step.effects & kDisarmTimer) {
     ++timer_generation_;
     timer_.cancel();
   }
-  if (t.to == ProcessState::kRunning && from != ProcessState::kRunning) ++runs_;
-  if (t.to != from) {
-    std::string message;
-    const std::string& n = name();
-    switch (t.to) {
-      case ProcessState::kStarting: message = "starting: " + n; break;
-      case ProcessState::kRunning:
-        message = "success: " + n + " entered RUNNING state, process has stayed up for > than " +
-                  seconds_text(spec_.program.starttime_ms) + " (starttime)";
-        break;
-      case ProcessState::kBackoff:
-        if (exit || from == ProcessState::kExited) spawn_error_ = kExitedTooQuickly;
-        if (from == ProcessState::kExited) {
-          message = "exited too quickly: " + n + " ran for less than " + seconds_text(kMinRunMs) +
-                    "; BACKOFF, restarting in " + seconds_text(kMinRunMs);
-        } else {
-          message = (exit ? "exited: " + n + " (" + describe_exit(*exit) + "; not expected)"
-                          : "spawnerr: " + n + ": " + spawn_error_) +
-                    "; BACKOFF, retrying in " + seconds_text(machine_.backoff_delay_ms());
-        }
-        break;
-      case ProcessState::kFatal:
-        if (exit) spawn_error_ = kExitedTooQuickly;
-        message = "gave up: " + n + " entered FATAL state, too many start retries too quickly (" +
-                  spawn_error_ + ")";
-        break;
-      case ProcessState::kExited:
-        message = "exited: " + n + " (" + describe_exit(*exit) + "; " +
-                  (machine_.exit_expected(*exit) ? "expected" : "not expected") + ")";
-        if (!machine_.exit_expected(*exit)) spawn_error_ = "Bad exit: " + describe_exit(*exit);
-        break;
-      case ProcessState::kStopping: message = "waiting for " + n + " to stop"; break;
-      case ProcessState::kStopped:
-        message =
-            "stopped: " + n + (exit ? " (" + describe_exit(*exit) + ")" : " (while in BACKOFF)");
-        break;
-      case ProcessState::kUnknown: message = "unknown state: " + n; break;
-    }
-    auto level = t.to == ProcessState::kFatal ? spdlog::level::warn : spdlog::level::info;
-    log(LogChannel::kSup).log(level, "{}", message);
+  if (step.to != step.from) {
+    log(LogChannel::kSup)
+        .log(step.warn ? spdlog::level::warn : spdlog::level::info, "{}", step.message);
     if (host_.on_change) {
-      host_.on_change(StateChange{spec_.name, spec_.group, from, t.to, pid_,
-                                  exit ? std::optional<Exit>(*exit) : std::nullopt, message});
+      host_.on_change(StateChange{spec_.name, spec_.group, step.from, step.to, pid_,
+                                  exit ? std::optional<Exit>(*exit) : std::nullopt, step.message});
     }
   }
-  if (t.effects & kSpawn) spawn();
-  if (t.effects & kSignalStop) signal_group(spec_.program.stopsignal);
-  if (t.effects & kSignalKill) {
+  if (step.effects & kSpawn) spawn();
+  if (step.effects & kSignalStop) signal_group(spec_.program.stopsignal);
+  if (step.effects & kSignalKill) {
     log(LogChannel::kSup)
         .warn("killing {} (pid {}) with SIGKILL: still running {} after its stop signal", name(),
               pid_, seconds_text(spec_.program.stoptime_ms));
     signal_group(SIGKILL);
   }
-  if (t.effects & kArmStartTimer) arm(spec_.program.starttime_ms, Event::kStartTimeElapsed);
-  if (t.effects & kArmBackoffTimer) arm(machine_.backoff_delay_ms(), Event::kBackoffElapsed);
-  if (t.effects & kArmStopTimer) arm(spec_.program.stoptime_ms, Event::kStopTimeElapsed);
-  if (t.effects & kArmRestartTimer) arm(machine_.restart_delay_ms(), Event::kBackoffElapsed);
-  if ((t.effects & kSettleExit) && !host_.stopping_all) fire(Event::kExitSettled);
+  if (step.effects & kArmStartTimer) arm(spec_.program.starttime_ms, Event::kStartTimeElapsed);
+  if (step.effects & kArmBackoffTimer) arm(machine_.backoff_delay_ms(), Event::kBackoffElapsed);
+  if (step.effects & kArmStopTimer) arm(spec_.program.stoptime_ms, Event::kStopTimeElapsed);
+  if (step.effects & kArmRestartTimer) arm(machine_.restart_delay_ms(), Event::kBackoffElapsed);
+  if (step.effects & kSettleExit) fire(Event::kExitSettled);
 }
 
 void Process::arm(std::int64_t delay_ms, Event event) {
@@ -248,14 +198,13 @@ void Process::spawn() {
 
   auto spawned = spawn_process(spawn_spec);
   if (!spawned) {
-    spawn_error_ = spawned.error().message;
-    fire(Event::kSpawnFailed);
+    if (std::optional<Step> step = machine_.spawn_failed(spawned.error().message))
+      execute(*step, nullptr);
     return;
   }
   pid_ = spawned->pid;
   start_ms_ = unix_now_ms();
   started_at_ = std::chrono::steady_clock::now();
-  spawn_error_.clear();
   // Helpers the process left in its group die with it: a restart never leaves old copies behind.
   host_.reaper.watch(
       pid_, [this](int status) { on_exit(status); }, LeaderExit::kKillGroup);
@@ -310,7 +259,7 @@ void Process::on_exit(int wait_status) {
   pid_ = 0;
   stop_ms_ = unix_now_ms();
   stdin_pipe_.reset();
-  fire(Event::kExited, &exit);
+  if (std::optional<Step> step = machine_.exited(exit)) execute(*step, &exit);
 }
 
 ProcessStatus Process::status() const {
@@ -327,7 +276,7 @@ ProcessStatus Process::status() const {
                            .count();
   }
   status.exit = machine_.last_exit();
-  status.spawn_error = spawn_error_;
+  status.spawn_error = machine_.spawn_error();
   status.backoff = machine_.backoff();
   status.output_dropped_bytes = *output_dropped_bytes_;
   if (spec_.program.stdout_log.kind == OutputConfig::Kind::kFile)
@@ -341,8 +290,9 @@ ProcessStatus Process::status() const {
       break;
     case ProcessState::kBackoff:
     case ProcessState::kFatal:
-      status.description =
-          spawn_error_.empty() ? "unknown error (try \"tail " + name() + "\")" : spawn_error_;
+      status.description = machine_.spawn_error().empty()
+                               ? "unknown error (try \"tail " + name() + "\")"
+                               : machine_.spawn_error();
       break;
     case ProcessState::kStopped:
     case ProcessState::kExited:

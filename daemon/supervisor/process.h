@@ -1,5 +1,6 @@
 // One supervised process instance: runs ProcessMachine's effects for real (spawn, signals to the
-// process group, timers, output pumps) and reports every state change to its host.
+// process group, timers, output pumps) and reports every state change to its host. What to do,
+// what to log and what to refuse is the machine's; this class only carries it out.
 #pragma once
 
 #include "common/unique_fd.h"
@@ -69,7 +70,6 @@ struct ProcessHost {
   LogFileRegistry& logs;
   std::function<void(const StateChange&)> on_change;
   std::function<void(const OutputLossChange&)> on_output_loss;
-  bool stopping_all = false;  // daemon shutdown: no autorestart, no start; set for good
 };
 
 class Process {
@@ -82,6 +82,8 @@ class Process {
   // kBadState (naming the state) when the request means nothing now.
   Result<void> start();
   Result<void> stop();
+  // Daemon shutdown: from now on this process never starts or restarts (it is not stopped).
+  void shut_down();
   Result<void> send_signal(int signal);
 
   const InstanceSpec& spec() const { return spec_; }
@@ -90,7 +92,7 @@ class Process {
   pid_t pid() const { return pid_; }
   // How many times the process has reached RUNNING: a start succeeded if this grew, even when
   // the run (starttime 0) has already ended.
-  std::uint64_t runs() const { return runs_; }
+  std::uint64_t runs() const { return machine_.runs(); }
   ProcessStatus status() const;
   // Truncates this process's log files (taskctl clear).
   Result<void> clear_logs();
@@ -100,15 +102,15 @@ class Process {
   Result<std::size_t> write_stdin(std::string_view data, bool eof);
 
  private:
-  void fire(Event event, const Exit* exit = nullptr);
-  void apply(const Transition& transition, ProcessState from, const Exit* exit);
+  Result<void> request(Event event);
+  void fire(Event event);
+  void execute(const Step& step, const Exit* exit);
   void spawn();
   std::shared_ptr<OutputPump> start_pump(UniqueFd pipe, const OutputConfig& output,
                                          const char* stream);
   void on_exit(int wait_status);
   void arm(std::int64_t delay_ms, Event event);
   void signal_group(int signal);
-  std::string describe_exit(const Exit& exit) const;
 
   ProcessHost& host_;
   InstanceSpec spec_;
@@ -116,11 +118,9 @@ class Process {
   boost::asio::steady_timer timer_;
   std::uint64_t timer_generation_ = 0;
   pid_t pid_ = 0;
-  std::uint64_t runs_ = 0;
   std::int64_t start_ms_ = 0;
   std::int64_t stop_ms_ = 0;
   std::chrono::steady_clock::time_point started_at_{};
-  std::string spawn_error_;
   std::shared_ptr<OutputPump> stdout_pump_;
   std::shared_ptr<OutputPump> stderr_pump_;
   UniqueFd stdin_pipe_;  // write end when the program has stdin = "pipe"

@@ -12,14 +12,9 @@ namespace taskd::supervisor {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-namespace {
-
-bool settled(ProcessState state) {
-  return state == ProcessState::kStopped || state == ProcessState::kExited ||
-         state == ProcessState::kFatal || state == ProcessState::kUnknown;
+Clock::time_point settle_deadline(std::chrono::milliseconds longest) {
+  return Clock::now() + longest + kSettleSlack;
 }
-
-}  // namespace
 
 Supervisor::Supervisor(asio::io_context& io, Reaper& reaper)
     : io_(io),
@@ -67,10 +62,11 @@ std::chrono::milliseconds Supervisor::longest_stoptime() const {
 asio::awaitable<void> Supervisor::stop_all() {
   // From here on nothing starts or restarts; a reload in flight finishes without starting what
   // it added, and its set of processes is the one stopped below.
-  host_.stopping_all = true;
+  stopping_all_ = true;
+  for (auto& process : processes_) process->shut_down();
+  // The reload's own wait began earlier with the same rule, so it ends before this one does.
   std::function<bool()> no_reload = [this] { return !reloading_; };
-  co_await wait_until(std::move(no_reload),
-                      Clock::now() + longest_stoptime() + std::chrono::seconds(10));
+  co_await wait_until(std::move(no_reload), settle_deadline(longest_stoptime()));
   // By name, level by level: each wait below lets other code run, so no Process* is kept.
   std::map<int, std::vector<std::string>, std::greater<>> by_priority;
   for (auto& process : processes_)
@@ -80,9 +76,8 @@ asio::awaitable<void> Supervisor::stop_all() {
       if (Process* process = find(name)) (void)process->stop();
     }
     // SIGKILL follows each stop signal after stoptime; give up on the unkillable after that.
-    auto deadline = Clock::now() + longest_stoptime() + std::chrono::seconds(5);
     std::function<bool()> done = all_settled(names);
-    co_await wait_until(std::move(done), deadline);
+    co_await wait_until(std::move(done), settle_deadline(longest_stoptime()));
   }
 }
 
@@ -91,7 +86,7 @@ std::function<bool()> Supervisor::all_settled(std::vector<std::string> names) {
   return [this, names = std::move(names)] {
     return std::all_of(names.begin(), names.end(), [this](const std::string& name) {
       Process* process = find(name);
-      return !process || settled(process->state());
+      return !process || is_settled(process->state());
     });
   };
 }
@@ -159,7 +154,7 @@ ReloadPlan Supervisor::plan(const std::vector<InstanceSpec>& next) const {
 
 asio::awaitable<void> Supervisor::apply(const ReloadPlan& plan_ref,
                                         const std::vector<InstanceSpec>& next_ref) {
-  if (host_.stopping_all || reloading_) co_return;  // shutdown owns the set now; one at a time
+  if (stopping_all_ || reloading_) co_return;  // shutdown owns the set now; one at a time
   ReloadPlan plan = plan_ref;
   std::vector<InstanceSpec> next = next_ref;
   reloading_ = true;
@@ -169,7 +164,7 @@ asio::awaitable<void> Supervisor::apply(const ReloadPlan& plan_ref,
     if (Process* process = find(name)) (void)process->stop();
   }
   std::function<bool()> done = all_settled(leaving);
-  co_await wait_until(std::move(done), Clock::now() + longest_stoptime() + std::chrono::seconds(5));
+  co_await wait_until(std::move(done), settle_deadline(longest_stoptime()));
   std::erase_if(processes_, [&](const auto& process) {
     return std::find(leaving.begin(), leaving.end(), process->name()) != leaving.end();
   });
@@ -181,6 +176,7 @@ asio::awaitable<void> Supervisor::apply(const ReloadPlan& plan_ref,
                               [&](const auto& s) { return s.name == spec.name; });
     if (!is_new) continue;
     processes_.push_back(std::make_unique<Process>(host_, spec));
+    if (stopping_all_) processes_.back()->shut_down();  // it began while this reload waited
     fresh.push_back(processes_.back().get());
   }
   sort_processes();

@@ -23,6 +23,12 @@ namespace taskd::supervisor {
 
 class Reaper;
 
+// The one rule for how long to wait for processes to get somewhere (a stop, a start, a reload,
+// shutdown): their longest stoptime or starttime, plus slack for the SIGKILL that follows
+// stoptime to be reaped.
+constexpr std::chrono::seconds kSettleSlack{5};
+std::chrono::steady_clock::time_point settle_deadline(std::chrono::milliseconds longest);
+
 class Supervisor {
  public:
   Supervisor(boost::asio::io_context& io, Reaper& reaper);
@@ -75,6 +81,7 @@ class Supervisor {
   std::set<boost::asio::steady_timer*> waiters_;
   std::function<void(const StateChange&)> on_change_;
   bool reloading_ = false;
+  bool stopping_all_ = false;  // set for good by stop_all()
 };
 
 }  // namespace taskd::supervisor
