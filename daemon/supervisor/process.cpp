@@ -117,7 +117,7 @@ Result<void> Process::send_signal(int signal) {
     return make_error(ErrorCode::kIo, name() + ": kill: " + std::strerror(errno));
   }
   log(LogChannel::kSup)
-      .info("signalled: {} (pid {}) with SIG{}", name(), pid_, signal_name(signal));
+      .info("signalled: {} (pid {}) with {}", name(), pid_, signal_name(signal));
   return {};
 }
 
@@ -127,7 +127,7 @@ void Process::fire(Event event, const Exit* exit) {
 }
 
 std::string Process::describe_exit(const Exit& exit) const {
-  std::string what = exit.signaled ? "terminated by SIG" + signal_name(exit.code)
+  std::string what = exit.signaled ? "terminated by " + signal_name(exit.code)
                                    : "exit status " + std::to_string(exit.code);
   return what;
 }
