@@ -21,7 +21,7 @@ bool settled(ProcessState state) {
 
 }  // namespace
 
-Supervisor::Supervisor(asio::io_context& io, Reaper& reaper)
+Supervisor::Supervisor(asio::io_context& io, process::Reaper& reaper)
     : io_(io),
       host_{io,
             reaper,
