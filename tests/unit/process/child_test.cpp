@@ -126,6 +126,22 @@ TEST_F(ChildTest, WritesQueuedStdinInOrderThenEndOfFile) {
   EXPECT_FALSE(child->write("after exit\n"));
 }
 
+// programs.input's path: never blocks on a child that does not read, and says how much it took.
+TEST_F(ChildTest, WriteSomeTakesOnlyWhatThePipeHolds) {
+  ChildSpec spec = fake_child({"--wait"});
+  spec.stdin_pipe = true;
+  auto child = spawn(std::move(spec));
+  ASSERT_TRUE(child);
+  std::string big(4 * 1024 * 1024, 'x');  // more than a pipe can grow to by default
+  auto taken = child->write_some(big);
+  ASSERT_TRUE(taken) << taken.error().message;
+  EXPECT_GT(*taken, 0u);
+  EXPECT_LT(*taken, big.size());
+  child->close_stdin();
+  EXPECT_FALSE(child->has_stdin());
+  EXPECT_FALSE(child->write_some("more"));
+}
+
 TEST_F(ChildTest, StopEscalatesToSigkillForAChildIgnoringTheStopSignal) {
   auto child = spawn_ready({"--ignore", "TERM"});
   ASSERT_TRUE(child);
