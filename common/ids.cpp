@@ -20,9 +20,10 @@ bool all_digits(std::string_view text) {
   return !text.empty() && text.find_first_not_of("0123456789") == std::string_view::npos;
 }
 
-// Calls a getpwnam_r-style lookup, growing the buffer on ERANGE. True when found.
+// Calls a getpwnam_r-style lookup, growing the buffer on ERANGE. True when found; `error`
+// (optional) receives the lookup's errno.
 template <class Entry, class Lookup>
-bool lookup_entry(Lookup lookup, Entry& entry, std::vector<char>& buffer) {
+bool lookup_entry(Lookup lookup, Entry& entry, std::vector<char>& buffer, int* error = nullptr) {
   buffer.resize(kInitialBuffer);
   for (;;) {
     Entry* found = nullptr;
@@ -31,8 +32,18 @@ bool lookup_entry(Lookup lookup, Entry& entry, std::vector<char>& buffer) {
       buffer.resize(buffer.size() * 2);
       continue;
     }
+    if (error) *error = rc;
     return rc == 0 && found != nullptr;
   }
+}
+
+Account account_of(const passwd& entry, bool found_by_name) {
+  return Account{entry.pw_name,
+                 entry.pw_uid,
+                 entry.pw_gid,
+                 entry.pw_dir && *entry.pw_dir ? entry.pw_dir : "/",
+                 entry.pw_shell && *entry.pw_shell ? entry.pw_shell : "/bin/sh",
+                 found_by_name};
 }
 
 }  // namespace
@@ -50,19 +61,31 @@ bool is_out_of_range_id(std::string_view text) {
   return all_digits(text) && !parse_numeric_id(text);
 }
 
-Result<UserId> resolve_user_id(std::string_view user) {
+std::optional<Account> find_account(std::string_view user, int* lookup_error) {
+  if (lookup_error) *lookup_error = 0;
   std::string name(user);
+  if (name.empty() || name.find('\0') != std::string::npos) return std::nullopt;
   passwd entry{};
   std::vector<char> buffer;
   auto by_name = [&](passwd* e, char* b, std::size_t n, passwd** r) {
     return ::getpwnam_r(name.c_str(), e, b, n, r);
   };
-  if (!name.empty() && name.find('\0') == std::string::npos &&
-      lookup_entry(by_name, entry, buffer)) {
-    return UserId{entry.pw_uid, entry.pw_gid};
+  if (lookup_entry(by_name, entry, buffer, lookup_error)) return account_of(entry, true);
+  auto id = parse_numeric_id(user);  // strict: "4294967296" must not wrap to root
+  if (!id) return std::nullopt;
+  auto by_id = [&](passwd* e, char* b, std::size_t n, passwd** r) {
+    return ::getpwuid_r(static_cast<uid_t>(*id), e, b, n, r);
+  };
+  if (lookup_entry(by_id, entry, buffer, lookup_error)) return account_of(entry, false);
+  return std::nullopt;
+}
+
+Result<UserId> resolve_user_id(std::string_view user) {
+  if (auto account = find_account(user); account && account->found_by_name) {
+    return UserId{account->uid, account->gid};
   }
   if (auto id = parse_numeric_id(user)) return UserId{static_cast<uid_t>(*id), std::nullopt};
-  return make_error(ErrorCode::kInvalidParams, "no such user '" + name + "'");
+  return make_error(ErrorCode::kInvalidParams, "no such user '" + std::string(user) + "'");
 }
 
 Result<gid_t> resolve_group_id(std::string_view group_name) {

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace taskd {
@@ -20,13 +21,28 @@ std::optional<std::uint32_t> parse_numeric_id(std::string_view text);
 // refused, not looked up as a name.
 bool is_out_of_range_id(std::string_view text);
 
+// A passwd entry: who a child runs as, whose directory an agent gets.
+struct Account {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::string home;            // "/" when the entry has none
+  std::string shell;           // "/bin/sh" when the entry has none
+  bool found_by_name = false;  // false: `user` was a strict number naming this entry's uid
+};
+
+// The one user lookup: by name (getpwnam_r), else by strict number (getpwuid_r); nullopt when
+// neither finds an entry. `lookup_error` (optional) receives the errno of a lookup that failed
+// rather than found nothing. Called before fork, never in a child (not async-signal-safe).
+std::optional<Account> find_account(std::string_view user, int* lookup_error = nullptr);
+
 struct UserId {
   uid_t uid = 0;
   std::optional<gid_t> primary_gid;  // set when the user was found by name
 };
 
-// A user or group by name (getpwnam_r/getgrnam_r), else by strict number. A number need not exist
-// in the databases. kInvalidParams when neither works.
+// A user (find_account) or group by name, else by strict number; here a number need not exist in
+// the databases (chown accepts any id). kInvalidParams when neither works.
 Result<UserId> resolve_user_id(std::string_view user);
 Result<gid_t> resolve_group_id(std::string_view group);
 

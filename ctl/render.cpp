@@ -62,7 +62,7 @@ std::string process_state(const json::object& e) {
     details += (details.empty() ? "" : ", ") + std::string("exit status ") +
                std::to_string(int_field(e, "exit_code"));
   } else if (e.contains("exit_signal")) {
-    details += (details.empty() ? "" : ", ") + std::string("terminated by SIG") +
+    details += (details.empty() ? "" : ", ") + std::string("terminated by ") +
                signal_name(static_cast<int>(int_field(e, "exit_signal")));
   }
   return details.empty() ? text : text + " (" + details + ")";

@@ -9,13 +9,13 @@
 #include "daemon/config/runtime_check.h"
 #include "daemon/exec/exec_manager.h"
 #include "daemon/guest_services.h"
+#include "daemon/process/child_records.h"
+#include "daemon/process/reaper.h"
 #include "daemon/readiness.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
 #include "daemon/rpc/server.h"
 #include "daemon/sessions/session_manager.h"
-#include "daemon/supervisor/child_records.h"
-#include "daemon/supervisor/reaper.h"
 #include "daemon/supervisor/supervisor.h"
 #include "daemon/tasks/task_manager.h"
 #include "proto/methods.h"
@@ -68,7 +68,7 @@ struct App::Impl {
                        std::chrono::milliseconds(config.daemon.idle_timeout_ms),
                        std::make_shared<QueueBudget>(config.daemon.max_total_queue_bytes)},
       config.daemon.max_connections};
-  supervisor::Reaper reaper{io};
+  process::Reaper reaper{io};
   supervisor::Supervisor supervisor{io, reaper};
   exec::ExecManager execs{io, reaper, config.exec};
   tasks::TaskManager tasks{
@@ -124,8 +124,8 @@ struct App::Impl {
   // Children a killed taskd left behind, before anything is spawned again (child_records.h).
   void stop_previous_children() {
     std::string dir = config.daemon.data_dir + "/children";
-    supervisor::child_records::stop_survivors(dir, supervisor::child_records::kSurvivorGrace);
-    if (auto on = supervisor::child_records::enable(dir); !on) {
+    process::child_records::stop_survivors(dir, process::child_records::kSurvivorGrace);
+    if (auto on = process::child_records::enable(dir); !on) {
       log(LogChannel::kSup).error("{}; children are not recorded", on.error().message);
     }
   }

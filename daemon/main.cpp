@@ -9,7 +9,7 @@
 #include "daemon/daemonize.h"
 #include "daemon/data_dir.h"
 #include "daemon/init/pid1.h"
-#include "daemon/supervisor/spawn.h"
+#include "daemon/process/spawn.h"
 
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -44,7 +44,7 @@ taskd::Result<taskd::Config> load(const taskd::CliOptions& cli) {
 void raise_fd_limit() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    taskd::supervisor::set_child_fd_soft_limit(limit.rlim_cur);
+    taskd::process::set_child_fd_soft_limit(limit.rlim_cur);
     limit.rlim_cur = limit.rlim_max;
     ::setrlimit(RLIMIT_NOFILE, &limit);
   }
@@ -54,7 +54,7 @@ void raise_fd_limit() {
 // by others, whatever umask it was started with; children get the inherited umask back.
 constexpr mode_t kDaemonUmask = 027;
 
-void set_daemon_umask() { taskd::supervisor::set_child_default_umask(::umask(kDaemonUmask)); }
+void set_daemon_umask() { taskd::process::set_child_default_umask(::umask(kDaemonUmask)); }
 
 int exit_code_for(const taskd::Error& error) {
   if (error.code == taskd::ErrorCode::kAlreadyExists) return taskd::kExitAlreadyRunning;

@@ -30,8 +30,10 @@ namespace taskd::sessions {
 class SessionManager;
 }  // namespace taskd::sessions
 
-namespace taskd::supervisor {
+namespace taskd::process {
 class Reaper;
+}
+namespace taskd::supervisor {
 class Supervisor;
 struct ReloadPlan;
 }  // namespace taskd::supervisor
@@ -67,6 +69,6 @@ void register_sessions_methods(rpc::Dispatcher& dispatcher, ApiContext& context)
 // Publishes session lifecycle and agent output as `session` events.
 void forward_session_events(ApiContext& context);
 // Publishes supervisor state changes and reaped orphans as `process` events.
-void forward_process_events(ApiContext& context, supervisor::Reaper& reaper);
+void forward_process_events(ApiContext& context, process::Reaper& reaper);
 
 }  // namespace taskd::api

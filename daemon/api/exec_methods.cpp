@@ -99,11 +99,11 @@ class OutputStreamer {
 
 exec::ExecRequest to_request(proto::ExecParams& p) {
   exec::ExecRequest request;
-  request.argv = std::move(p.cmd);
-  request.env = std::move(p.env);
-  request.cwd = std::move(p.cwd);
-  request.umask = p.umask;
-  request.user = std::move(p.user);
+  request.command.argv = std::move(p.cmd);
+  request.command.env = std::move(p.env);
+  request.command.cwd = std::move(p.cwd);
+  request.command.umask = p.umask;
+  request.command.user = std::move(p.user);
   request.stdin_data = std::move(p.stdin_data);
   request.timeout_ms = p.timeout_ms;
   request.kill_grace_ms = p.kill_grace_ms;

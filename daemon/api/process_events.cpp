@@ -1,8 +1,8 @@
 // Turns supervisor notifications (state changes, orphans) into `process` events.
 #include "daemon/api/api.h"
 
+#include "daemon/process/reaper.h"
 #include "daemon/rpc/event_bus.h"
-#include "daemon/supervisor/reaper.h"
 #include "daemon/supervisor/supervisor.h"
 #include "proto/methods.h"
 
@@ -11,7 +11,7 @@
 namespace taskd::api {
 namespace json = boost::json;
 
-void forward_process_events(ApiContext& context, supervisor::Reaper& reaper) {
+void forward_process_events(ApiContext& context, process::Reaper& reaper) {
   context.supervisor.on_change([&events = context.events](const supervisor::StateChange& change) {
     json::object fields{{"name", change.name},
                         {"group", change.group},
@@ -39,7 +39,7 @@ void forward_process_events(ApiContext& context, supervisor::Reaper& reaper) {
                        std::move(fields));
       });
   reaper.on_orphan([&events = context.events](pid_t pid, int status) {
-    json::object fields{{"pid", pid}, {"status", supervisor::describe_wait_status(status)}};
+    json::object fields{{"pid", pid}, {"status", process::describe_wait_status(status)}};
     events.publish(proto::topic::kProcess, "orphan", std::move(fields));
   });
 }

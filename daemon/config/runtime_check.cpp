@@ -1,9 +1,8 @@
 #include "daemon/config/runtime_check.h"
 
-#include <pwd.h>
-#include <unistd.h>
+#include "common/ids.h"
 
-#include <vector>
+#include <unistd.h>
 
 namespace taskd {
 
@@ -11,12 +10,9 @@ namespace {
 
 // `where` is the "file:line: key: " prefix of the error.
 Result<void> check_user(const std::string& where, const std::string& user) {
-  std::vector<char> buffer(16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
-  if (!found) return make_error(ErrorCode::kInvalidConfig, where + "no such user '" + user + "'");
-  if (::geteuid() != 0 && found->pw_uid != ::geteuid()) {
+  auto account = find_account(user);  // as the spawn will: a name, else a strict number
+  if (!account) return make_error(ErrorCode::kInvalidConfig, where + "no such user '" + user + "'");
+  if (::geteuid() != 0 && account->uid != ::geteuid()) {
     return make_error(ErrorCode::kInvalidConfig,
                       where + "running as user '" + user +
                           "' needs taskd to run as root (it runs as uid " +

@@ -2,21 +2,16 @@
 
 #include "common/duration_limit.h"
 #include "common/log.h"
-#include "daemon/supervisor/output_pump.h"
-#include "daemon/supervisor/reaper.h"
-#include "daemon/supervisor/spawn.h"
+#include "daemon/process/child.h"
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
 
 #include <signal.h>
 #include <sys/wait.h>
 
 namespace taskd::exec {
 namespace asio = boost::asio;
-using supervisor::OutputPump;
 
 namespace {
 // After the main process is gone and its group killed, output still in flight is drained for
@@ -35,8 +30,7 @@ std::string_view reason_name(ExitReason reason) {
   return "exited";
 }
 
-Exec::Exec(asio::io_context& io, supervisor::Reaper& reaper, ExecRequest request,
-           OnOutput on_output)
+Exec::Exec(asio::io_context& io, process::Reaper& reaper, ExecRequest request, OnOutput on_output)
     : io_(io),
       reaper_(reaper),
       request_(std::move(request)),
@@ -47,14 +41,10 @@ Exec::Exec(asio::io_context& io, supervisor::Reaper& reaper, ExecRequest request
       timer_(io),
       drain_timer_(io) {}
 
-Exec::~Exec() {
-  if (pid_ > 0 && !exited_) {
-    reaper_.unwatch(pid_);
-    ::killpg(pid_, SIGKILL);
-  }
-}
+// The Child's destructor kills a group that still runs.
+Exec::~Exec() = default;
 
-std::shared_ptr<Exec> Exec::start(asio::io_context& io, supervisor::Reaper& reaper,
+std::shared_ptr<Exec> Exec::start(asio::io_context& io, process::Reaper& reaper,
                                   ExecRequest request, OnOutput on_output) {
   auto exec = std::make_shared<Exec>(io, reaper, std::move(request), std::move(on_output));
   exec->launch();
@@ -62,67 +52,50 @@ std::shared_ptr<Exec> Exec::start(asio::io_context& io, supervisor::Reaper& reap
 }
 
 void Exec::launch() {
-  supervisor::SpawnSpec spec = supervisor::command_spec(request_.argv, request_.env, request_.cwd,
-                                                        request_.umask, request_.user);
-  spec.stdin_mode =
-      request_.stdin_data.empty() ? supervisor::StdinMode::kNull : supervisor::StdinMode::kPipe;
-  auto spawned = supervisor::spawn_process(spec);
-  if (!spawned) {
+  process::ChildSpec spec;
+  spec.command = request_.command;
+  spec.stdin_pipe = !request_.stdin_data.empty();
+  spec.leader_exit = process::LeaderExit::kKillGroup;  // anything it left behind in its group
+  spec.out = process::Output::callback(
+      [this](std::string_view chunk) { on_chunk("stdout", chunk); }, [this] { on_stream_end(); });
+  spec.err = process::Output::callback(
+      [this](std::string_view chunk) { on_chunk("stderr", chunk); }, [this] { on_stream_end(); });
+  auto child =
+      process::Child::spawn(io_, reaper_, std::move(spec), [this](int status) { on_exit(status); });
+  if (!child) {
     result_.reason = ExitReason::kSpawnFailed;
-    result_.error = spawned.error().message;
+    result_.error = child.error().message;
     exited_ = true;
     finish();
     return;
   }
-  pid_ = spawned->pid;
-  result_.pid = pid_;
-  std::weak_ptr<Exec> weak = weak_from_this();
-  reaper_.watch(pid_, [weak](int status) {
-    if (auto self = weak.lock()) self->on_exit(status);
-  });
-  auto pump = [&](UniqueFd pipe, OutputCapture& capture, std::string_view stream) {
-    ++open_streams_;
-    std::uint64_t* offset = stream == "stdout" ? &stdout_offset_ : &stderr_offset_;
-    return OutputPump::start(
-        io_, std::move(pipe),
-        [weak, &capture, stream, offset](std::string_view chunk) {
-          auto self = weak.lock();
-          if (!self) return;
-          capture.append(chunk);
-          if (self->on_output_) self->on_output_(stream, *offset, chunk);
-          *offset += chunk.size();
-        },
-        [weak] {
-          if (auto self = weak.lock()) {
-            --self->open_streams_;
-            self->maybe_finish();
-          }
-        });
-  };
-  stdout_pump_ = pump(std::move(spawned->stdout_pipe), out_, "stdout");
-  stderr_pump_ = pump(std::move(spawned->stderr_pipe), err_, "stderr");
-  if (spawned->stdin_pipe) {
-    stdin_pipe_ = std::move(spawned->stdin_pipe);
-    write_stdin();
+  child_ = std::move(*child);
+  result_.pid = child_->pid();
+  open_streams_ = 2;
+  if (child_->has_stdin()) {
+    child_->write(request_.stdin_data);
+    child_->close_stdin();
   }
   if (request_.timeout_ms > 0) {
     timer_.expires_after(bounded_ms(request_.timeout_ms));
-    timer_.async_wait([weak](const boost::system::error_code& ec) {
+    timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
       auto self = weak.lock();
       if (!ec && self) self->on_timeout();
     });
   }
 }
 
-void Exec::write_stdin() {
-  stdin_writer_ = std::make_shared<asio::posix::stream_descriptor>(io_, stdin_pipe_.release());
-  // The handler keeps the Exec (and so the buffer) alive until the write ends; it ends at the
-  // latest when the child exits and the pipe breaks, or when finish() closes it.
-  asio::async_write(*stdin_writer_, asio::buffer(request_.stdin_data),
-                    [self = shared_from_this()](const boost::system::error_code&, std::size_t) {
-                      boost::system::error_code ignored;
-                      if (self->stdin_writer_) self->stdin_writer_->close(ignored);
-                    });
+void Exec::on_chunk(std::string_view stream, std::string_view chunk) {
+  bool is_stdout = stream == "stdout";
+  (is_stdout ? out_ : err_).append(chunk);
+  std::uint64_t& offset = is_stdout ? stdout_offset_ : stderr_offset_;
+  if (on_output_) on_output_(stream, offset, chunk);
+  offset += chunk.size();
+}
+
+void Exec::on_stream_end() {
+  --open_streams_;
+  maybe_finish();
 }
 
 void Exec::on_exit(int wait_status) {
@@ -132,40 +105,36 @@ void Exec::on_exit(int wait_status) {
   } else {
     result_.exit_code = WEXITSTATUS(wait_status);
   }
-  ::killpg(pid_, SIGKILL);  // anything it left behind in its group
   timer_.cancel();
   drain_timer_.expires_after(kDrainLimit);
   drain_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
     auto self = weak.lock();
-    if (ec || !self || self->finished_) return;
-    log(LogChannel::kExec)
-        .warn(
-            "exec pid={} left its output pipe open (a descendant outside its group); not waiting "
-            "for it",
-            self->pid_);
-    if (self->stdout_pump_) self->stdout_pump_->stop();
-    if (self->stderr_pump_) self->stderr_pump_->stop();
-    self->open_streams_ = 0;
-    self->maybe_finish();
+    if (!ec && self && !self->finished_) self->stop_draining();
   });
+  maybe_finish();
+}
+
+void Exec::stop_draining() {
+  log(LogChannel::kExec)
+      .warn(
+          "exec pid={} left its output pipe open (a descendant outside its group); not waiting "
+          "for it",
+          result_.pid);
+  child_->stop_output();
+  open_streams_ = 0;
   maybe_finish();
 }
 
 void Exec::on_timeout() {
   if (exited_) return;
   result_.timed_out = true;
-  ::killpg(pid_, request_.stop_signal);
-  timer_.expires_after(bounded_ms(request_.kill_grace_ms));
-  timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& ec) {
-    auto self = weak.lock();
-    if (!ec && self && !self->exited_) ::killpg(self->pid_, SIGKILL);
-  });
+  child_->terminate(bounded_ms(request_.kill_grace_ms), request_.stop_signal);
 }
 
 void Exec::cancel() {
   if (finished_ || cancelled_) return;
   cancelled_ = true;
-  if (pid_ > 0 && !exited_) ::killpg(pid_, SIGKILL);
+  if (child_ && !exited_) child_->signal(SIGKILL);
 }
 
 void Exec::maybe_finish() {
@@ -190,10 +159,6 @@ void Exec::finish() {
                             .count();
   timer_.cancel();
   drain_timer_.cancel();
-  if (stdin_writer_) {
-    boost::system::error_code ignored;
-    stdin_writer_->close(ignored);
-  }
   auto callbacks = std::move(on_finish_);
   on_finish_.clear();
   for (auto& callback : callbacks) callback();

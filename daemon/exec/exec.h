@@ -1,16 +1,15 @@
-// One command run to completion for exec.run, task setup `run` steps and task checks: spawned
-// with the shared spawn/reap/output code, output captured within a budget (and optionally
-// streamed), bounded by a timeout that stops then kills the whole process group. When the main
-// process ends, whatever it left in its process group is killed: an exec leaves nothing behind.
+// One command run to completion for exec.run, task setup `run` steps and task checks: a
+// process::Child whose output is captured within a budget (and optionally streamed), bounded by a
+// timeout that stops then kills the whole process group. When the main process ends, whatever it
+// left in its process group is killed: an exec leaves nothing behind.
 #pragma once
 
+#include "common/command_spec.h"
 #include "common/error.h"
-#include "common/unique_fd.h"
 #include "daemon/exec/output_capture.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <sys/types.h>
@@ -18,25 +17,20 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace taskd::supervisor {
-class OutputPump;
+namespace taskd::process {
+class Child;
 class Reaper;
-}  // namespace taskd::supervisor
+}  // namespace taskd::process
 
 namespace taskd::exec {
 
 struct ExecRequest {
-  std::vector<std::string> argv;
-  std::map<std::string, std::string> env;  // over the daemon's environment
-  std::string cwd;
-  std::optional<unsigned> umask;
-  std::string user;
+  CommandSpec command;  // env over the daemon's environment
   std::string stdin_data;
   std::int64_t timeout_ms = 0;        // 0: no timeout
   std::int64_t kill_grace_ms = 2000;  // after the stop signal, before SIGKILL
@@ -64,7 +58,7 @@ class Exec : public std::enable_shared_from_this<Exec> {
       std::function<void(std::string_view stream, std::uint64_t offset, std::string_view data)>;
 
   // Always returns an Exec; a spawn failure is an Exec already finished with kSpawnFailed.
-  static std::shared_ptr<Exec> start(boost::asio::io_context& io, supervisor::Reaper& reaper,
+  static std::shared_ptr<Exec> start(boost::asio::io_context& io, process::Reaper& reaper,
                                      ExecRequest request, OnOutput on_output = {});
   ~Exec();
 
@@ -72,7 +66,7 @@ class Exec : public std::enable_shared_from_this<Exec> {
   const ExecResult& result() const { return result_; }
   const OutputCapture& stdout_capture() const { return out_; }
   const OutputCapture& stderr_capture() const { return err_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return result_.pid; }
 
   // Runs `callback` once the exec finished (at once if it has).
   void on_finish(std::function<void()> callback);
@@ -80,36 +74,35 @@ class Exec : public std::enable_shared_from_this<Exec> {
   // Kills the process group; the result says kCancelled.
   void cancel();
 
-  Exec(boost::asio::io_context& io, supervisor::Reaper& reaper, ExecRequest request,
+  Exec(boost::asio::io_context& io, process::Reaper& reaper, ExecRequest request,
        OnOutput on_output);
 
  private:
   void launch();
+  void on_chunk(std::string_view stream, std::string_view chunk);
+  void on_stream_end();
   void on_exit(int wait_status);
   void on_timeout();
+  void stop_draining();
   void maybe_finish();
   void finish();
-  void write_stdin();
 
   boost::asio::io_context& io_;
-  supervisor::Reaper& reaper_;
+  process::Reaper& reaper_;
   ExecRequest request_;
   OnOutput on_output_;
   OutputCapture out_;
   OutputCapture err_;
   ExecResult result_;
-  pid_t pid_ = 0;
   bool exited_ = false;
   bool cancelled_ = false;
   bool finished_ = false;
   int open_streams_ = 0;
   std::chrono::steady_clock::time_point started_;
-  boost::asio::steady_timer timer_;        // timeout, then kill grace
+  boost::asio::steady_timer timer_;        // the timeout
   boost::asio::steady_timer drain_timer_;  // bounds the wait for EOF after the exit
-  std::shared_ptr<supervisor::OutputPump> stdout_pump_;
-  std::shared_ptr<supervisor::OutputPump> stderr_pump_;
-  UniqueFd stdin_pipe_;
-  std::shared_ptr<boost::asio::posix::stream_descriptor> stdin_writer_;
+  // Owned here alone: its callbacks may use `this` (process/child.h).
+  std::shared_ptr<process::Child> child_;
   std::uint64_t stdout_offset_ = 0;
   std::uint64_t stderr_offset_ = 0;
   std::vector<std::function<void()>> on_finish_;

@@ -6,7 +6,7 @@
 
 namespace taskd::exec {
 
-ExecManager::ExecManager(boost::asio::io_context& io, supervisor::Reaper& reaper,
+ExecManager::ExecManager(boost::asio::io_context& io, process::Reaper& reaper,
                          ExecSettings settings)
     : io_(io), reaper_(reaper), settings_(settings) {}
 

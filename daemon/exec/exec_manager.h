@@ -4,8 +4,8 @@
 // and age; when max_request_keys keyed execs all still run, a new keyed exec is refused.
 #pragma once
 
-#include "daemon/exec/exec.h"
 #include "daemon/config/exec_settings.h"
+#include "daemon/exec/exec.h"
 
 #include <chrono>
 #include <cstdint>
@@ -21,7 +21,7 @@ namespace taskd::exec {
 
 class ExecManager {
  public:
-  ExecManager(boost::asio::io_context& io, supervisor::Reaper& reaper, ExecSettings settings);
+  ExecManager(boost::asio::io_context& io, process::Reaper& reaper, ExecSettings settings);
 
   struct Started {
     std::shared_ptr<Exec> exec;
@@ -54,7 +54,7 @@ class ExecManager {
   static std::uint64_t kept_output(const Kept& kept);
 
   boost::asio::io_context& io_;
-  supervisor::Reaper& reaper_;
+  process::Reaper& reaper_;
   ExecSettings settings_;
   std::uint64_t next_id_ = 1;
   struct Running {

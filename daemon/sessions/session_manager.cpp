@@ -4,7 +4,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/wall_time.h"
-#include "daemon/supervisor/reaper.h"
+#include "daemon/process/reaper.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -78,7 +78,7 @@ std::string_view session_state_name(SessionState state) {
   return "missing";
 }
 
-SessionManager::SessionManager(asio::io_context& io, supervisor::Reaper& reaper,
+SessionManager::SessionManager(asio::io_context& io, process::Reaper& reaper,
                                SessionSettings settings)
     : io_(io), reaper_(reaper), settings_(std::move(settings)) {}
 
@@ -209,15 +209,15 @@ Result<void> SessionManager::launch(Session& session) {
   std::string dir = dir_of(session.id);
   if (auto made = make_dirs(session.id); !made) return made;
   AgentLaunch launch;
-  launch.argv = session.record.agent;
-  launch.cwd = dir + "/work";
+  launch.command.argv = session.record.agent;
+  launch.command.cwd = dir + "/work";
   launch.stderr_log = dir + "/agent.stderr.log";
-  launch.user = session.record.user.empty() ? settings_.user : session.record.user;
-  launch.env = {{"TASKD_TASK_ID", session.id},
-                {"TASKD_SESSION_DIR", dir},
-                {"TASKD_MODEL", session.record.model},
-                {"TASKD_THINKING_LEVEL", session.record.thinking_level},
-                {"TASKD_WORKING_FOLDER", session.record.working_folder}};
+  launch.command.user = session.record.user.empty() ? settings_.user : session.record.user;
+  launch.command.env = {{"TASKD_TASK_ID", session.id},
+                        {"TASKD_SESSION_DIR", dir},
+                        {"TASKD_MODEL", session.record.model},
+                        {"TASKD_THINKING_LEVEL", session.record.thinking_level},
+                        {"TASKD_WORKING_FOLDER", session.record.working_folder}};
   auto agent = std::make_shared<AgentProcess>(io_, reaper_);
   std::uint64_t generation = next_generation_++;
   std::string id = session.id;
@@ -475,7 +475,7 @@ void SessionManager::on_agent_exit(const std::string& id, std::uint64_t generati
                                    int wait_status) {
   Session* session = find(id, generation);
   if (!session || session->stopping) return;
-  std::string status = supervisor::describe_wait_status(wait_status);
+  std::string status = process::describe_wait_status(wait_status);
   session->state = S::kErrored;
   session->error = "agent died: " + status;
   session->turn_in_progress = false;  // an unfinished turn is lost, as documented

@@ -9,8 +9,8 @@
 //   stop:   from ready, active, idle, errored
 #pragma once
 
-#include "daemon/sessions/agent_process.h"
 #include "daemon/config/session_settings.h"
+#include "daemon/sessions/agent_process.h"
 #include "proto/agent_protocol.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -73,7 +73,7 @@ class SessionManager {
  public:
   using OnEvent = std::function<void(const SessionEvent&)>;
 
-  SessionManager(boost::asio::io_context& io, supervisor::Reaper& reaper, SessionSettings settings);
+  SessionManager(boost::asio::io_context& io, process::Reaper& reaper, SessionSettings settings);
 
   // Sessions with a session.json on disk come back as stopped (agents are not re-adopted).
   void load();
@@ -132,7 +132,7 @@ class SessionManager {
   void wake_waiters();
 
   boost::asio::io_context& io_;
-  supervisor::Reaper& reaper_;
+  process::Reaper& reaper_;
   SessionSettings settings_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;
   std::optional<std::string> active_;

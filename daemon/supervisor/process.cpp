@@ -3,15 +3,11 @@
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/wall_time.h"
-#include "daemon/supervisor/log_file.h"
-#include "daemon/supervisor/output_pump.h"
-#include "daemon/supervisor/reaper.h"
-#include "daemon/supervisor/spawn.h"
+#include "daemon/process/child.h"
+#include "daemon/process/log_file.h"
 
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -76,10 +72,9 @@ Process::Process(ProcessHost& host, InstanceSpec spec)
 Process::~Process() {
   if (pid_ > 0) {
     // Removed while still alive (reload or shutdown ran out of time): never leak the group.
-    host_.reaper.unwatch(pid_);
-    ::killpg(pid_, SIGKILL);
     log(LogChannel::kSup).warn("killed {} (pid {}) as it was removed while running", name(), pid_);
   }
+  child_.reset();  // SIGKILLs the group of a child that still runs (process/child.h)
   ++timer_generation_;
   timer_.cancel();
 }
@@ -164,67 +159,50 @@ void Process::arm(std::int64_t delay_ms, Event event) {
 
 void Process::signal_group(int signal) {
   // Only while the leader lives: once it is reaped the group id could belong to a stranger.
-  pid_t group = pid_;
-  if (group > 0 && ::killpg(group, signal) != 0 && errno != ESRCH) {
+  if (child_ && !child_->signal(signal) && errno != ESRCH) {
     log(LogChannel::kSup)
-        .warn("failed to signal {} (pgid {}): {}", name(), group, std::strerror(errno));
+        .warn("failed to signal {} (pgid {}): {}", name(), pid_, std::strerror(errno));
   }
 }
 
 void Process::spawn() {
   const ProgramConfig& program = spec_.program;
-  SpawnSpec spawn_spec;
-  spawn_spec.argv = program.cmd;
-  std::vector<std::pair<std::string, std::string>> env = {
-      {"TASKD_PROCESS_NAME", spec_.name},
-      {"TASKD_GROUP_NAME", spec_.group},
-      {"TASKD_PROCESS_NUM", std::to_string(spec_.process_num)}};
-  env.insert(env.end(), program.env.begin(), program.env.end());
-  spawn_spec.env = std::move(env);  // over the daemon's environment, or the user's minimal one
-  spawn_spec.cwd = program.workingdir;
-  spawn_spec.umask = program.umask;
-  spawn_spec.user = program.user;
-  spawn_spec.stdin_mode = program.stdin_pipe ? StdinMode::kPipe : StdinMode::kNull;
-  auto output_mode = [](const OutputConfig& output) {
-    switch (output.kind) {
-      case OutputConfig::Kind::kFile: return OutputSpec{OutputMode::kPipe};
-      case OutputConfig::Kind::kDiscard: return OutputSpec{OutputMode::kNull};
-      case OutputConfig::Kind::kMergeIntoStdout: return OutputSpec{OutputMode::kSameAsStdout};
-    }
-    return OutputSpec{OutputMode::kNull};
-  };
-  spawn_spec.stdout_spec = output_mode(program.stdout_log);
-  spawn_spec.stderr_spec = output_mode(program.stderr_log);
-
-  auto spawned = spawn_process(spawn_spec);
+  process::ChildSpec child;
+  child.command = {program.cmd, program.env, program.workingdir, program.umask, program.user};
+  child.base_env = {{"TASKD_PROCESS_NAME", spec_.name},
+                    {"TASKD_GROUP_NAME", spec_.group},
+                    {"TASKD_PROCESS_NUM", std::to_string(spec_.process_num)}};
+  child.die_with_daemon = false;  // as under supervisord; a restarted taskd stops it instead
+  // Helpers the process left in its group die with it: a restart never leaves old copies behind.
+  child.leader_exit = process::LeaderExit::kKillGroup;
+  child.stdin_pipe = program.stdin_pipe;
+  child.out = output_of(program.stdout_log, "stdout");
+  child.err = output_of(program.stderr_log, "stderr");
+  auto spawned = process::Child::spawn(host_.io, host_.reaper, std::move(child),
+                                       [this](int status) { on_exit(status); });
   if (!spawned) {
     if (std::optional<Step> step = machine_.spawn_failed(spawned.error().message))
       execute(*step, nullptr);
     return;
   }
-  pid_ = spawned->pid;
+  child_ = std::move(*spawned);
+  pid_ = child_->pid();
   start_ms_ = unix_now_ms();
   started_at_ = std::chrono::steady_clock::now();
-  // Helpers the process left in its group die with it: a restart never leaves old copies behind.
-  host_.reaper.watch(
-      pid_, [this](int status) { on_exit(status); }, LeaderExit::kKillGroup);
-  stdout_pump_ = start_pump(std::move(spawned->stdout_pipe), program.stdout_log, "stdout");
-  stderr_pump_ = start_pump(std::move(spawned->stderr_pipe), program.stderr_log, "stderr");
-  stdin_pipe_ = std::move(spawned->stdin_pipe);
   log(LogChannel::kSup).info("spawned: '{}' with pid {}", name(), pid_);
   fire(Event::kSpawned);
 }
 
-std::shared_ptr<OutputPump> Process::start_pump(UniqueFd pipe, const OutputConfig& output,
-                                                const char* stream) {
-  if (!pipe) return nullptr;
+process::Output Process::output_of(const OutputConfig& output, const char* stream) {
+  if (output.kind == OutputConfig::Kind::kDiscard) return process::Output::null();
+  if (output.kind == OutputConfig::Kind::kMergeIntoStdout) return process::Output::same_as_stdout();
   auto file = host_.logs.get(output.path, output.max_bytes, output.backups);
   if (!file) {
     // Keep draining so the child never blocks on a full pipe; say why its output is lost.
     log(LogChannel::kSup).error("{}; output of {} is discarded", file.error().message, name());
-    return OutputPump::start(host_.io, std::move(pipe), nullptr);
+    return process::Output::drain();
   }
-  FileSinkReport report;
+  process::FileSinkReport report;
   report.dropped_bytes = output_dropped_bytes_;
   OutputLossChange change;
   change.name = spec_.name;
@@ -233,7 +211,7 @@ std::shared_ptr<OutputPump> Process::start_pump(UniqueFd pipe, const OutputConfi
   change.path = output.path;
   // Copies, not `this`: the pump drains until EOF and may outlive this process object; the host
   // lives as long as the supervisor.
-  report.on_loss = [&host = host_, change](const OutputLoss& loss) {
+  report.on_loss = [&host = host_, change](const process::OutputLoss& loss) {
     OutputLossChange now = change;
     now.resumed = loss.resumed;
     now.error = loss.error;
@@ -249,7 +227,7 @@ std::shared_ptr<OutputPump> Process::start_pump(UniqueFd pipe, const OutputConfi
     }
     if (host.on_output_loss) host.on_output_loss(now);
   };
-  return OutputPump::start_to_file(host_.io, std::move(pipe), *file, std::move(report));
+  return process::Output::file_sink(*file, std::move(report));
 }
 
 void Process::on_exit(int wait_status) {
@@ -258,7 +236,9 @@ void Process::on_exit(int wait_status) {
                                                 .count());
   pid_ = 0;
   stop_ms_ = unix_now_ms();
-  stdin_pipe_.reset();
+  // Before the machine runs, which may spawn the next run. The reaper's handler keeps the Child
+  // alive until this returns; its file sinks drain on their own.
+  child_.reset();
   if (std::optional<Step> step = machine_.exited(exit)) execute(*step, &exit);
 }
 
@@ -308,29 +288,13 @@ Result<std::size_t> Process::write_stdin(std::string_view data, bool eof) {
     return make_error(ErrorCode::kBadState, name() + ": not running")
         .with("state", std::string(state_name(state())));
   }
-  if (!stdin_pipe_) {
+  if (!child_->has_stdin()) {
     return make_error(ErrorCode::kBadState,
                       name() + ": stdin is not a pipe (configure stdin = \"pipe\")");
   }
-  // Never block the daemon's only thread on a child that does not read its input.
-  ::fcntl(stdin_pipe_.get(), F_SETFL, O_NONBLOCK);
-  std::size_t written = 0;
-  while (written < data.size()) {
-    ssize_t n = ::write(stdin_pipe_.get(), data.data() + written, data.size() - written);
-    if (n > 0) {
-      written += static_cast<std::size_t>(n);
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else if (n < 0 && errno == EAGAIN) {
-      break;
-    } else {
-      int error = errno;
-      stdin_pipe_.reset();  // EPIPE: the process closed its stdin; nothing will take input again
-      return make_error(ErrorCode::kIo,
-                        name() + ": cannot write to stdin: " + std::strerror(error));
-    }
-  }
-  if (eof && written == data.size()) stdin_pipe_.reset();
+  auto written = child_->write_some(data);
+  if (!written) return make_error(ErrorCode::kIo, name() + ": " + written.error().message);
+  if (eof && *written == data.size()) child_->close_stdin();
   return written;
 }
 

@@ -3,7 +3,7 @@
 // what to log and what to refuse is the machine's; this class only carries it out.
 #pragma once
 
-#include "common/unique_fd.h"
+#include "daemon/process/child.h"
 #include "daemon/supervisor/instance_spec.h"
 #include "daemon/supervisor/process_machine.h"
 
@@ -18,11 +18,11 @@
 #include <optional>
 #include <string>
 
-namespace taskd::supervisor {
-
+namespace taskd::process {
 class LogFileRegistry;
-class OutputPump;
-class Reaper;
+}  // namespace taskd::process
+
+namespace taskd::supervisor {
 
 struct StateChange {
   std::string name;
@@ -66,8 +66,8 @@ struct ProcessStatus {
 
 struct ProcessHost {
   boost::asio::io_context& io;
-  Reaper& reaper;
-  LogFileRegistry& logs;
+  process::Reaper& reaper;
+  process::LogFileRegistry& logs;
   std::function<void(const StateChange&)> on_change;
   std::function<void(const OutputLossChange&)> on_output_loss;
 };
@@ -106,8 +106,7 @@ class Process {
   void fire(Event event);
   void execute(const Step& step, const Exit* exit);
   void spawn();
-  std::shared_ptr<OutputPump> start_pump(UniqueFd pipe, const OutputConfig& output,
-                                         const char* stream);
+  process::Output output_of(const OutputConfig& output, const char* stream);
   void on_exit(int wait_status);
   void arm(std::int64_t delay_ms, Event event);
   void signal_group(int signal);
@@ -121,9 +120,8 @@ class Process {
   std::int64_t start_ms_ = 0;
   std::int64_t stop_ms_ = 0;
   std::chrono::steady_clock::time_point started_at_{};
-  std::shared_ptr<OutputPump> stdout_pump_;
-  std::shared_ptr<OutputPump> stderr_pump_;
-  UniqueFd stdin_pipe_;  // write end when the program has stdin = "pipe"
+  // The current run; owned here alone, so its callbacks may use `this` (process/child.h).
+  std::shared_ptr<process::Child> child_;
   // Shared with the pumps, which may outlive this object (they drain until EOF).
   std::shared_ptr<std::uint64_t> output_dropped_bytes_ = std::make_shared<std::uint64_t>(0);
   std::shared_ptr<int> lifetime_ = std::make_shared<int>(0);

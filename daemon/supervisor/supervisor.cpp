@@ -16,7 +16,7 @@ Clock::time_point settle_deadline(std::chrono::milliseconds longest) {
   return Clock::now() + longest + kSettleSlack;
 }
 
-Supervisor::Supervisor(asio::io_context& io, Reaper& reaper)
+Supervisor::Supervisor(asio::io_context& io, process::Reaper& reaper)
     : io_(io),
       host_{io,
             reaper,

@@ -3,8 +3,8 @@
 // reload plan without touching unchanged processes.
 #pragma once
 
+#include "daemon/process/log_file.h"
 #include "daemon/supervisor/instance_spec.h"
-#include "daemon/supervisor/log_file.h"
 #include "daemon/supervisor/process.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -19,9 +19,11 @@
 #include <string_view>
 #include <vector>
 
-namespace taskd::supervisor {
-
+namespace taskd::process {
 class Reaper;
+}  // namespace taskd::process
+
+namespace taskd::supervisor {
 
 // The one rule for how long to wait for processes to get somewhere (a stop, a start, a reload,
 // shutdown): their longest stoptime or starttime, plus slack for the SIGKILL that follows
@@ -31,7 +33,7 @@ std::chrono::steady_clock::time_point settle_deadline(std::chrono::milliseconds 
 
 class Supervisor {
  public:
-  Supervisor(boost::asio::io_context& io, Reaper& reaper);
+  Supervisor(boost::asio::io_context& io, process::Reaper& reaper);
   ~Supervisor();
 
   void on_change(std::function<void(const StateChange&)> handler) {
@@ -75,7 +77,7 @@ class Supervisor {
   std::chrono::milliseconds longest_stoptime() const;
 
   boost::asio::io_context& io_;
-  LogFileRegistry logs_;
+  process::LogFileRegistry logs_;
   ProcessHost host_;
   std::vector<std::unique_ptr<Process>> processes_;
   std::set<boost::asio::steady_timer*> waiters_;

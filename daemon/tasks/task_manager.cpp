@@ -32,14 +32,23 @@ constexpr std::uint64_t kCommandOutputLimit = 64 * 1024;
 constexpr std::string_view kStartingReason = "starting";
 // Setup file steps of all tasks share these threads.
 constexpr std::size_t kFileWorkThreads = 2;
+constexpr std::uint64_t kLogMaxBytes = 50 * 1024 * 1024;
+constexpr int kLogBackups = 3;
+
+// A task's main process: its output appended to the task's stdout.log and stderr.log.
+process::ChildSpec main_process_spec(const CommandSpec& command, const std::string& task_dir) {
+  process::ChildSpec spec;
+  spec.command = {command.argv, command.env, command.cwd, command.umask, command.user};
+  spec.out = process::Output::log_file(task_dir + "/stdout.log", kLogMaxBytes, kLogBackups,
+                                       LogChannel::kTask);
+  spec.err = process::Output::log_file(task_dir + "/stderr.log", kLogMaxBytes, kLogBackups,
+                                       LogChannel::kTask);
+  return spec;
+}
 
 exec::ExecRequest command_request(const CommandSpec& command, std::int64_t default_timeout_ms) {
   exec::ExecRequest request;
-  request.argv = command.argv;
-  request.env = command.env;
-  request.cwd = command.cwd;
-  request.umask = command.umask;
-  request.user = command.user;
+  request.command = {command.argv, command.env, command.cwd, command.umask, command.user};
   request.timeout_ms = command.timeout_ms > 0 ? command.timeout_ms : default_timeout_ms;
   request.max_output_bytes = kCommandOutputLimit;
   return request;
@@ -79,7 +88,7 @@ std::string_view poll_status_name(PollResult::Status status) {
   return "ERROR";
 }
 
-TaskManager::TaskManager(asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir,
+TaskManager::TaskManager(asio::io_context& io, process::Reaper& reaper, std::string data_dir,
                          TaskCodec codec)
     : io_(io),
       reaper_(reaper),
@@ -271,26 +280,25 @@ asio::awaitable<Result<void>> TaskManager::run_setup(std::string id, std::uint64
 }
 
 void TaskManager::start_process(Task& task) {
-  auto process = std::make_shared<TaskProcess>(io_, reaper_);
   std::string id = task.record.id;
   std::uint64_t generation = task.generation;
-  auto pid = process->start(
-      *task.spec.process, store_.dir_of(id),
+  auto child = process::Child::spawn(
+      io_, reaper_, main_process_spec(*task.spec.process, store_.dir_of(id)),
       [this, id, generation](int status) { on_process_exit(id, generation, status); });
   ProcessStatus& status = task.record.process;
-  if (!pid) {
+  if (!child) {
     status.kind = ProcessStatus::Kind::kTerminated;
     status.reason = "spawn_failed";
-    status.message = pid.error().message;
+    status.message = child.error().message;
     status.started_at_ms = status.finished_at_ms = unix_now_ms();
     return;
   }
-  task.process = process;
+  task.process = *child;
   status.kind = ProcessStatus::Kind::kRunning;
   status.reason.clear();
-  status.pid = *pid;
+  status.pid = task.process->pid();
   status.started_at_ms = unix_now_ms();
-  log(LogChannel::kTask).info("task {} process started pid={}", id, *pid);
+  log(LogChannel::kTask).info("task {} process started pid={}", id, status.pid);
   emit("process_started", task);
 }
 
@@ -339,7 +347,8 @@ asio::awaitable<bool> TaskManager::remove(std::string id, std::chrono::milliseco
   std::uint64_t generation = task->generation;
   if (task->deleting) co_return true;  // another delete is finishing it
   task->deleting = true;
-  if (auto process = task->process; process && process->running()) co_await process->stop(grace);
+  if (auto process = task->process; process && process->running())
+    co_await process->stop(grace, SIGTERM);
   task = find(id, generation);
   if (!task) co_return true;
   TaskRecord last = task->record;
@@ -454,11 +463,11 @@ asio::awaitable<Result<SyncReport>> TaskManager::sync(std::vector<DesiredTask> d
 
 asio::awaitable<void> TaskManager::stop_all() {
   stopping_reason_ = "daemon_shutdown";
-  std::vector<std::shared_ptr<TaskProcess>> running;
+  std::vector<std::shared_ptr<process::Child>> running;
   for (auto& [id, task] : tasks_) {
     if (task->process && task->process->running()) running.push_back(task->process);
   }
-  for (auto& process : running) ::killpg(process->pid(), SIGTERM);
+  for (auto& process : running) process->signal(SIGTERM);
   asio::steady_timer tick(io_);
   auto deadline = Clock::now() + std::chrono::seconds(5);
   auto any_running = [&] {
@@ -469,7 +478,7 @@ asio::awaitable<void> TaskManager::stop_all() {
     co_await tick.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   for (auto& process : running) {
-    if (process->running()) ::killpg(process->pid(), SIGKILL);
+    process->signal(SIGKILL);  // a no-op for those that are gone
   }
 }
 

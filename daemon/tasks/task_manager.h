@@ -3,8 +3,8 @@
 // shows the same list (a process that was running is reported terminated, daemon_restart).
 #pragma once
 
+#include "daemon/process/child.h"
 #include "daemon/tasks/blocking_pool.h"
-#include "daemon/tasks/task_process.h"
 #include "daemon/tasks/task_store.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-namespace taskd::supervisor {
+namespace taskd::process {
 class Reaper;
 }
 
@@ -50,7 +50,7 @@ class TaskManager {
   // type: created, ready, failed, process_started, process_exited, done, deleted
   using OnEvent = std::function<void(std::string_view type, const TaskRecord& record)>;
 
-  TaskManager(boost::asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir,
+  TaskManager(boost::asio::io_context& io, process::Reaper& reaper, std::string data_dir,
               TaskCodec codec);
 
   // Reads the tasks left by an earlier run. Processes cannot be re-adopted.
@@ -78,7 +78,7 @@ class TaskManager {
   struct Task {
     TaskRecord record;
     TaskSpec spec;
-    std::shared_ptr<TaskProcess> process;
+    std::shared_ptr<process::Child> process;
     std::uint64_t generation = 0;
     bool deleting = false;
   };
@@ -97,7 +97,7 @@ class TaskManager {
   Result<void> validate_all(const std::vector<DesiredTask>& desired) const;
 
   boost::asio::io_context& io_;
-  supervisor::Reaper& reaper_;
+  process::Reaper& reaper_;
   TaskStore store_;
   std::map<std::string, std::unique_ptr<Task>> tasks_;
   std::uint64_t next_generation_ = 1;

@@ -2,7 +2,7 @@
 // child processes: outcomes per name, what counts as started or stopped, refusals, restart.
 #include "daemon/supervisor/control.h"
 
-#include "daemon/supervisor/reaper.h"
+#include "daemon/process/reaper.h"
 #include "daemon/supervisor/supervisor.h"
 #include "tests/support/daemon_harness.h"
 
@@ -60,7 +60,7 @@ class ControlTest : public ::testing::Test {
   }
 
   asio::io_context io;
-  Reaper reaper{io};
+  process::Reaper reaper{io};
   Supervisor sup{io, reaper};
 };
 

@@ -30,6 +30,21 @@ TEST(NumericId, OutOfRangeMeansDigitsThatAreNotAnId) {
   EXPECT_FALSE(is_out_of_range_id(""));
 }
 
+TEST(FindAccount, NamesFirstThenStrictNumbersThatExist) {
+  auto root = find_account("root");
+  ASSERT_TRUE(root);
+  EXPECT_EQ(root->uid, 0u);
+  EXPECT_TRUE(root->found_by_name);
+  auto zero = find_account("0");
+  ASSERT_TRUE(zero);
+  EXPECT_EQ(zero->name, root->name);
+  EXPECT_FALSE(zero->found_by_name);
+  EXPECT_FALSE(find_account("4294967296"));  // wraps to 0 if parsed loosely: must not be root
+  EXPECT_FALSE(find_account("123456"));      // a number is an account only if it has an entry
+  EXPECT_FALSE(find_account(""));
+  EXPECT_FALSE(find_account(std::string_view("root\0x", 6)));
+}
+
 TEST(ResolveIds, NamesFirstThenStrictNumbers) {
   auto root = resolve_user_id("root");
   ASSERT_TRUE(root);

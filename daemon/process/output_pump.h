@@ -23,7 +23,7 @@
 #include <string>
 #include <string_view>
 
-namespace taskd::supervisor {
+namespace taskd::process {
 
 // A file sink's report: output started being dropped (with the error), or reaches the file again
 // (with how many bytes were dropped meanwhile).
@@ -54,6 +54,8 @@ class OutputPump : public std::enable_shared_from_this<OutputPump> {
   // Stops reading and closes the pipe; no callback runs afterwards.
   void stop();
   bool finished() const { return finished_; }
+  // True for a callback sink (the owner's code runs on each chunk), false for a file or a drain.
+  bool calls_back() const { return on_data_ || on_end_; }
 
   OutputPump(boost::asio::io_context& io, UniqueFd pipe, OnData on_data, OnEnd on_end);
 
@@ -79,4 +81,4 @@ class OutputPump : public std::enable_shared_from_this<OutputPump> {
   bool finished_ = false;
 };
 
-}  // namespace taskd::supervisor
+}  // namespace taskd::process

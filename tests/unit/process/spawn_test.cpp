@@ -1,5 +1,5 @@
 // spawn_process with real children (the fake_child helper): isolation and failure reporting.
-#include "daemon/supervisor/spawn.h"
+#include "daemon/process/spawn.h"
 #include "tests/support/daemon_harness.h"
 #include "tests/support/unprivileged.h"
 
@@ -13,7 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace taskd::supervisor {
+namespace taskd::process {
 namespace {
 
 struct Finished {
@@ -214,7 +214,7 @@ TEST(SpawnPrivileges, NulBytesAreRefusedNotCut) {
   spec.cwd = "";
   spec.env = {{"PATH=/evil:/bin", "x"}};
   EXPECT_FALSE(spawn_process(spec));
-  EXPECT_FALSE(look_up_account(std::string("nobody\0root", 11)));  // chowns agents' work dirs
+  EXPECT_FALSE(find_account(std::string("nobody\0root", 11)));  // chowns agents' work dirs
 }
 
 TEST(SpawnEnvironment, MinimalForAnAccount) {
@@ -262,4 +262,4 @@ TEST(SpawnPrivileges, DiesWithTheDaemonAfterTheUserSwitch) {
 }
 
 }  // namespace
-}  // namespace taskd::supervisor
+}  // namespace taskd::process

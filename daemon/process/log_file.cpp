@@ -1,4 +1,4 @@
-#include "daemon/supervisor/log_file.h"
+#include "daemon/process/log_file.h"
 
 #include "common/log_file_open.h"
 
@@ -11,7 +11,7 @@
 #include <cstring>
 #include <filesystem>
 
-namespace taskd::supervisor {
+namespace taskd::process {
 namespace {
 
 Error io_error(const std::string& what, const std::string& path) {
@@ -161,4 +161,4 @@ Result<std::shared_ptr<LogFile>> LogFileRegistry::get(const std::string& path,
   return opened;
 }
 
-}  // namespace taskd::supervisor
+}  // namespace taskd::process

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-namespace taskd::supervisor {
+namespace taskd::process {
 
 class LogFile {
  public:
@@ -55,4 +55,4 @@ class LogFileRegistry {
   std::map<std::string, std::weak_ptr<LogFile>> files_;
 };
 
-}  // namespace taskd::supervisor
+}  // namespace taskd::process

@@ -1,4 +1,4 @@
-#include "daemon/supervisor/child_records.h"
+#include "daemon/process/child_records.h"
 
 #include "common/log.h"
 #include "common/unique_fd.h"
@@ -16,7 +16,7 @@
 #include <sstream>
 #include <thread>
 
-namespace taskd::supervisor::child_records {
+namespace taskd::process::child_records {
 namespace {
 
 UniqueFd g_dir;  // the records directory while recording is on
@@ -247,4 +247,4 @@ std::vector<Survivor> stop_survivors(const std::string& dir, std::chrono::millis
   return survivors;
 }
 
-}  // namespace taskd::supervisor::child_records
+}  // namespace taskd::process::child_records

@@ -9,16 +9,16 @@
 #pragma once
 
 #include "common/error.h"
+#include "common/ids.h"
 #include "common/unique_fd.h"
 
 #include <sys/types.h>
 
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace taskd::supervisor {
+namespace taskd::process {
 
 enum class StdinMode { kNull, kPipe };
 enum class OutputMode { kPipe, kNull, kFd, kSameAsStdout };
@@ -53,12 +53,6 @@ struct SpawnedProcess {
   UniqueFd stderr_pipe;  // read end (OutputMode::kPipe), non-blocking
 };
 
-// A command's spawn spec (exec.run, task processes): `env` over the base environment, stdio as in
-// SpawnSpec's defaults, dies with the daemon.
-SpawnSpec command_spec(const std::vector<std::string>& argv,
-                       const std::map<std::string, std::string>& env, const std::string& cwd,
-                       std::optional<unsigned> umask, const std::string& user);
-
 // kSpawnFailed with a message such as "cannot execute 'nope': No such file or directory".
 Result<SpawnedProcess> spawn_process(const SpawnSpec& spec);
 
@@ -70,17 +64,6 @@ void set_child_fd_soft_limit(unsigned long soft_limit);
 // spec sets one.
 void set_child_default_umask(mode_t umask);
 
-// The passwd entry a child runs as.
-struct Account {
-  std::string name;
-  uid_t uid = 0;
-  gid_t gid = 0;
-  std::string home;
-  std::string shell;
-};
-// By name, or by numeric id when no such name exists; kSpawnFailed "no such user 'x'".
-Result<Account> look_up_account(const std::string& user);
-
 // Pure: the complete environment of a child. Without an account, `daemon_env` overlaid with
 // `overrides`. With one, only PATH (a default when the daemon has none) and LANG from
 // `daemon_env`, then HOME, USER, LOGNAME and SHELL of the account, then `overrides`.
@@ -88,4 +71,4 @@ std::vector<std::string> child_environment(
     const std::vector<std::string>& daemon_env, const Account* account,
     const std::vector<std::pair<std::string, std::string>>& overrides);
 
-}  // namespace taskd::supervisor
+}  // namespace taskd::process

@@ -1,8 +1,8 @@
-#include "daemon/supervisor/reaper.h"
+#include "daemon/process/reaper.h"
 
 #include "common/log.h"
 #include "common/signals.h"
-#include "daemon/supervisor/child_records.h"
+#include "daemon/process/child_records.h"
 
 #include <boost/asio/post.hpp>
 
@@ -13,7 +13,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace taskd::supervisor {
+namespace taskd::process {
 
 Reaper::Reaper(boost::asio::io_context& io) : io_(io), sigchld_(io, SIGCHLD) {
   if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) {
@@ -88,4 +88,4 @@ std::string describe_wait_status(int wait_status) {
   return "status " + std::to_string(wait_status);
 }
 
-}  // namespace taskd::supervisor
+}  // namespace taskd::process

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-namespace taskd::supervisor::child_records {
+namespace taskd::process::child_records {
 
 struct ProcStat {
   pid_t pid = 0;
@@ -65,4 +65,4 @@ inline constexpr std::chrono::seconds kSurvivorGrace{5};
 // Returns the survivors it found.
 std::vector<Survivor> stop_survivors(const std::string& dir, std::chrono::milliseconds grace);
 
-}  // namespace taskd::supervisor::child_records
+}  // namespace taskd::process::child_records

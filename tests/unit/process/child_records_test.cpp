@@ -1,7 +1,7 @@
 // Child records (finding 18): /proc/PID/stat parsing, and which records name a survivor of a
 // previous taskd — a live process with the same pid and start time, never a recycled pid.
-#include "daemon/supervisor/child_records.h"
-#include "daemon/supervisor/spawn.h"
+#include "daemon/process/child_records.h"
+#include "daemon/process/spawn.h"
 #include "tests/support/daemon_harness.h"
 
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-namespace taskd::supervisor::child_records {
+namespace taskd::process::child_records {
 namespace {
 using namespace std::chrono_literals;
 
@@ -156,4 +156,4 @@ TEST(ChildRecords, StopsHelpersWhoseRecordedLeaderIsGone) {
 }
 
 }  // namespace
-}  // namespace taskd::supervisor::child_records
+}  // namespace taskd::process::child_records

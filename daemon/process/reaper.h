@@ -13,7 +13,7 @@
 #include <functional>
 #include <unordered_map>
 
-namespace taskd::supervisor {
+namespace taskd::process {
 
 // What happens to the rest of a watched child's process group when the child (its leader) exits.
 enum class LeaderExit {
@@ -55,4 +55,4 @@ class Reaper {
 // "exit status 1", "terminated by SIGKILL (core dumped)".
 std::string describe_wait_status(int wait_status);
 
-}  // namespace taskd::supervisor
+}  // namespace taskd::process

@@ -1,11 +1,10 @@
-#include "daemon/supervisor/spawn.h"
+#include "daemon/process/spawn.h"
 
 #include "common/ids.h"
-#include "daemon/supervisor/child_records.h"
+#include "daemon/process/child_records.h"
 
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -22,7 +21,7 @@
 
 extern char** environ;
 
-namespace taskd::supervisor {
+namespace taskd::process {
 namespace {
 
 constexpr const char* kDefaultPath = "/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
@@ -64,24 +63,14 @@ struct Identity {
 
 Result<std::optional<Identity>> resolve_user(const std::string& user) {
   if (user.empty()) return std::optional<Identity>{};
-  std::vector<char> buffer(16384);
-  passwd entry{};
-  passwd* found = nullptr;
-  int rc = ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found);
-  if (!found) {
-    if (auto uid = parse_numeric_id(user)) {  // strict: "4294967296" must not wrap to root
-      rc = ::getpwuid_r(*uid, &entry, buffer.data(), buffer.size(), &found);
-    }
+  int lookup_error = 0;
+  auto account = find_account(user, &lookup_error);
+  if (!account) {
+    return make_error(ErrorCode::kSpawnFailed,
+                      "no such user '" + user + "'" +
+                          (lookup_error ? std::string(": ") + std::strerror(lookup_error) : ""));
   }
-  if (!found) {
-    return make_error(
-        ErrorCode::kSpawnFailed,
-        "no such user '" + user + "'" + (rc ? std::string(": ") + std::strerror(rc) : ""));
-  }
-  Identity identity{Account{entry.pw_name, entry.pw_uid, entry.pw_gid,
-                            entry.pw_dir && *entry.pw_dir ? entry.pw_dir : "/",
-                            entry.pw_shell && *entry.pw_shell ? entry.pw_shell : "/bin/sh"},
-                    {}};
+  Identity identity{*account, {}};
   if (identity.account.uid == ::geteuid()) {  // already that user: nothing to switch
     identity.switch_user = false;
     return std::optional<Identity>{identity};
@@ -92,11 +81,12 @@ Result<std::optional<Identity>> resolve_user(const std::string& user) {
   }
   // initgroups(3) reads /etc/group, which is not async-signal-safe after fork: the same list is
   // computed here and set with setgroups in the child.
+  const Account& who = identity.account;
   int count = 64;
   identity.groups.resize(static_cast<std::size_t>(count));
-  if (::getgrouplist(entry.pw_name, entry.pw_gid, identity.groups.data(), &count) < 0) {
+  if (::getgrouplist(who.name.c_str(), who.gid, identity.groups.data(), &count) < 0) {
     identity.groups.resize(static_cast<std::size_t>(count));
-    ::getgrouplist(entry.pw_name, entry.pw_gid, identity.groups.data(), &count);
+    ::getgrouplist(who.name.c_str(), who.gid, identity.groups.data(), &count);
   }
   identity.groups.resize(static_cast<std::size_t>(count));
   return std::optional<Identity>{identity};
@@ -379,32 +369,9 @@ Result<SpawnedProcess> spawn_process(const SpawnSpec& spec) {
                     describe_failure(spec, *identity, failure, n == sizeof failure));
 }
 
-SpawnSpec command_spec(const std::vector<std::string>& argv,
-                       const std::map<std::string, std::string>& env, const std::string& cwd,
-                       std::optional<unsigned> umask, const std::string& user) {
-  SpawnSpec spec;
-  spec.argv = argv;
-  spec.env = {env.begin(), env.end()};
-  spec.cwd = cwd;
-  if (umask) spec.umask = static_cast<mode_t>(*umask);
-  spec.user = user;
-  spec.die_with_daemon = true;
-  return spec;
-}
-
 void set_child_fd_soft_limit(unsigned long soft_limit) { g_child_fd_soft_limit = soft_limit; }
 
 void set_child_default_umask(mode_t umask) { g_child_umask = static_cast<int>(umask); }
-
-Result<Account> look_up_account(const std::string& user) {
-  if (user.empty()) return make_error(ErrorCode::kSpawnFailed, "no user given");
-  if (user.find('\0') != std::string::npos) {
-    return make_error(ErrorCode::kSpawnFailed, "invalid user: a NUL byte");
-  }
-  auto identity = resolve_user(user);
-  if (!identity) return identity.error();
-  return (*identity)->account;
-}
 
 std::vector<std::string> child_environment(
     const std::vector<std::string>& daemon_env, const Account* account,
@@ -430,4 +397,4 @@ std::vector<std::string> child_environment(
   return env;
 }
 
-}  // namespace taskd::supervisor
+}  // namespace taskd::process

@@ -1,4 +1,4 @@
-#include "daemon/supervisor/log_file.h"
+#include "daemon/process/log_file.h"
 #include "daemon/supervisor/log_reader.h"
 #include "tests/support/process.h"
 
@@ -7,8 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-namespace taskd::supervisor {
+namespace taskd::process {
 namespace {
+using supervisor::read_log_slice;
 
 TEST(LogFile, RotatesBySizeKeepingBackups) {
   test::TempDir dir;
@@ -142,4 +143,4 @@ TEST(LogReader, NeverSplitsACharacterAndFlagsBinary) {
 }
 
 }  // namespace
-}  // namespace taskd::supervisor
+}  // namespace taskd::process

@@ -1,14 +1,14 @@
-#include "daemon/supervisor/output_pump.h"
+#include "daemon/process/output_pump.h"
 
 #include "common/log.h"
-#include "daemon/supervisor/log_file.h"
+#include "daemon/process/log_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 
-namespace taskd::supervisor {
+namespace taskd::process {
 namespace {
 
 constexpr std::size_t kChunk = 64 * 1024;
@@ -141,4 +141,4 @@ void OutputPump::stop() {
   pipe_.close(ignored);
 }
 
-}  // namespace taskd::supervisor
+}  // namespace taskd::process
