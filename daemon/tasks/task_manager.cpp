@@ -1,11 +1,13 @@
 #include "daemon/tasks/task_manager.h"
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/wall_time.h"
 #include "daemon/exec/exec.h"
 #include "daemon/tasks/file_steps.h"
 #include "daemon/tasks/path_policy.h"
+#include "daemon/tasks/task_file.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -32,14 +34,14 @@ constexpr std::string_view kStartingReason = "starting";
 // Setup file steps of all tasks share these threads.
 constexpr std::size_t kFileWorkThreads = 2;
 
-exec::ExecRequest command_request(const CommandSpec& command, std::int64_t default_timeout_ms) {
+exec::ExecRequest command_request(const TaskCommand& run, std::int64_t default_timeout_ms) {
   exec::ExecRequest request;
-  request.argv = command.argv;
-  request.env = command.env;
-  request.cwd = command.cwd;
-  request.umask = command.umask;
-  request.user = command.user;
-  request.timeout_ms = command.timeout_ms > 0 ? command.timeout_ms : default_timeout_ms;
+  request.argv = run.command.argv;
+  request.env = run.command.env;
+  request.cwd = run.command.cwd;
+  request.umask = run.command.umask;
+  request.user = run.command.user;
+  request.timeout_ms = run.timeout_ms > 0 ? run.timeout_ms : default_timeout_ms;
   request.max_output_bytes = kCommandOutputLimit;
   return request;
 }
@@ -78,16 +80,12 @@ std::string_view poll_status_name(PollResult::Status status) {
   return "ERROR";
 }
 
-TaskManager::TaskManager(asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir,
-                         TaskCodec codec)
-    : io_(io),
-      reaper_(reaper),
-      store_(data_dir + "/tasks", std::move(codec)),
-      file_work_(kFileWorkThreads) {}
+TaskManager::TaskManager(asio::io_context& io, supervisor::Reaper& reaper, std::string data_dir)
+    : io_(io), reaper_(reaper), store_(data_dir + "/tasks"), file_work_(kFileWorkThreads) {}
 
 void TaskManager::load() {
   for (auto& record : store_.load_all()) {
-    auto spec = store_.codec().decode_spec(record.spec_json);
+    auto spec = decode_task_spec_json(record.spec_json);
     if (!spec) {
       log(LogChannel::kTask)
           .error("skipping task {}: its spec no longer decodes: {}", record.id,
@@ -274,7 +272,7 @@ void TaskManager::start_process(Task& task) {
   std::string id = task.record.id;
   std::uint64_t generation = task.generation;
   auto pid = process->start(
-      *task.spec.process, store_.dir_of(id),
+      task.spec.process->command, store_.dir_of(id),
       [this, id, generation](int status) { on_process_exit(id, generation, status); });
   ProcessStatus& status = task.record.process;
   if (!pid) {

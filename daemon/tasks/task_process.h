@@ -2,9 +2,9 @@
 // the task's log files, stopped gracefully (stop signal to the group, then SIGKILL).
 #pragma once
 
+#include "common/command_spec.h"
 #include "common/error.h"
 #include "daemon/supervisor/stop_group.h"
-#include "daemon/tasks/task_spec.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
