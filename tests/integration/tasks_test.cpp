@@ -245,6 +245,23 @@ TEST_F(Tasks, SyncCreatesDeletesLeavesAloneAndReplaces) {
   EXPECT_EQ(call("tasks.list", nullptr).at("result").at("tasks").as_array().size(), 3u);
 }
 
+// A 1.1 client still says `command` (deprecated alias for protocol 1.2): the task runs, is echoed
+// with `cmd`, and the 1.2 spelling of the same spec leaves it alone in tasks.sync.
+TEST_F(Tasks, TheOldCommandSpellingIsReadAsCmd) {
+  auto created = create("old", {{"process", {{"command", {"sleep", "100"}}}}});
+  const auto& spec = created.at("task").at("spec").at("process");
+  EXPECT_EQ(json::serialize(spec), R"({"cmd":["sleep","100"]})");
+  auto report =
+      call("tasks.sync",
+           {{"tasks", {{{"id", "old"}, {"spec", {{"process", {{"cmd", {"sleep", "100"}}}}}}}}}})
+          .at("result");
+  EXPECT_EQ(json::serialize(report.at("unchanged")), R"(["old"])") << json::serialize(report);
+  auto both =
+      call("tasks.create",
+           {{"id", "both"}, {"spec", {{"check", {{"cmd", {"true"}}, {"command", {"true"}}}}}}});
+  EXPECT_EQ(both.at("error").at("data").at("field").as_string(), "spec.check.command");
+}
+
 TEST_F(Tasks, RestartKeepsTheListAndReportsLostProcesses) {
   create("runner", {{"process", {{"cmd", {"sleep", "100.33"}}}}});
   create("finished", json::object{});
