@@ -135,6 +135,24 @@ json::object encode_output_chunk(const std::string& exec_id, std::string_view st
                       {"encoding", text ? "utf-8" : "base64"}};
 }
 
+OutputChunker::Chunk OutputChunker::take(std::uint64_t offset, std::string_view data) {
+  Chunk chunk{offset - carry_.size(), carry_ + std::string(data)};
+  carry_.clear();
+  std::size_t whole = utf8_complete_prefix(chunk.bytes);
+  if (whole < chunk.bytes.size() && is_valid_utf8(std::string_view(chunk.bytes).substr(0, whole))) {
+    carry_ = chunk.bytes.substr(whole);
+    carry_offset_ = chunk.offset + whole;
+    chunk.bytes.resize(whole);
+  }
+  return chunk;
+}
+
+OutputChunker::Chunk OutputChunker::rest() {
+  Chunk chunk{carry_offset_, std::move(carry_)};
+  carry_.clear();
+  return chunk;
+}
+
 std::size_t exec_reply_estimate(const json::value& params) {
   std::uint64_t max_output = ExecParams{}.max_output_bytes;
   const json::object* object = params.if_object();

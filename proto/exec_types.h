@@ -54,6 +54,25 @@ boost::json::object encode_exec_result(const ExecResultView& result);
 boost::json::object encode_output_chunk(const std::string& exec_id, std::string_view stream,
                                         std::uint64_t offset, const std::string& bytes);
 
+// Cuts one stream's output into `output` chunks that never split a UTF-8 character: reads end
+// anywhere, so up to three bytes of an unfinished character wait for the next read. Output that
+// is not UTF-8 anyway goes out as it comes (as base64).
+class OutputChunker {
+ public:
+  struct Chunk {
+    std::uint64_t offset = 0;  // in the stream
+    std::string bytes;         // empty: nothing to send
+  };
+  // `data` was read at `offset`; returns what can be sent now.
+  Chunk take(std::uint64_t offset, std::string_view data);
+  // The stream ended: whatever was held back, as it is.
+  Chunk rest();
+
+ private:
+  std::string carry_;
+  std::uint64_t carry_offset_ = 0;
+};
+
 // What the reply to these params may need: both streams at their max_output_bytes, plus the
 // rest. Read before decoding (the dispatcher reserves it), so bad params give the default.
 std::size_t exec_reply_estimate(const boost::json::value& params);

@@ -2,7 +2,6 @@
 // streaming the output as `output` events to the calling connection first.
 #include "daemon/api/api.h"
 
-#include "common/text_encoding.h"
 #include "daemon/exec/exec_manager.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
@@ -28,8 +27,7 @@ json::object encode_result(const exec::Exec& exec, std::uint64_t id, bool reused
        output_of(exec.stderr_capture()), r.error, reused});
 }
 
-// Turns output chunks into `output` events. Chunks are cut wherever the pipe was read, so up
-// to three bytes of an unfinished UTF-8 character are held back for the next chunk.
+// Sends output chunks as `output` events to the calling connection while it is open.
 class OutputStreamer {
  public:
   OutputStreamer(rpc::EventBus& events, std::weak_ptr<rpc::RpcConnection> connection,
@@ -37,43 +35,28 @@ class OutputStreamer {
       : events_(events), connection_(std::move(connection)), exec_id_(std::move(exec_id)) {}
 
   void chunk(std::string_view stream, std::uint64_t offset, std::string_view data) {
-    Pending& pending = stream == "stdout" ? out_ : err_;
-    std::string bytes = pending.carry + std::string(data);
-    std::uint64_t start = offset - pending.carry.size();
-    pending.carry.clear();
-    std::size_t whole = utf8_complete_prefix(bytes);
-    if (whole < bytes.size() && is_valid_utf8(std::string_view(bytes).substr(0, whole))) {
-      pending.carry = bytes.substr(whole);
-      pending.carry_offset = start + whole;
-      bytes.resize(whole);
-    }
-    if (!bytes.empty()) send(stream, start, bytes);
+    send(stream, (stream == "stdout" ? out_ : err_).take(offset, data));
   }
 
   // The output ended inside a character: send what was held back as it is.
   void flush() {
-    if (!out_.carry.empty()) send("stdout", out_.carry_offset, out_.carry);
-    if (!err_.carry.empty()) send("stderr", err_.carry_offset, err_.carry);
+    send("stdout", out_.rest());
+    send("stderr", err_.rest());
   }
 
  private:
-  struct Pending {
-    std::string carry;
-    std::uint64_t carry_offset = 0;
-  };
-
-  void send(std::string_view stream, std::uint64_t offset, const std::string& bytes) {
+  void send(std::string_view stream, const proto::OutputChunker::Chunk& chunk) {
     auto connection = connection_.lock();
-    if (!connection || !connection->is_open()) return;
+    if (chunk.bytes.empty() || !connection || !connection->is_open()) return;
     events_.send_to(*connection, proto::topic::kOutput, "chunk",
-                    proto::encode_output_chunk(exec_id_, stream, offset, bytes));
+                    proto::encode_output_chunk(exec_id_, stream, chunk.offset, chunk.bytes));
   }
 
   rpc::EventBus& events_;
   std::weak_ptr<rpc::RpcConnection> connection_;
   std::string exec_id_;
-  Pending out_;
-  Pending err_;
+  proto::OutputChunker out_;
+  proto::OutputChunker err_;
 };
 
 exec::ExecRequest to_request(proto::ExecParams& p) {
