@@ -3,6 +3,7 @@
 #include "common/wall_time.h"
 #include "proto/params.h"
 
+#include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
 
 namespace taskd::proto {
@@ -41,6 +42,27 @@ json::object encode_session(const SessionView& s) {
                    {"working_folder", s.working_folder}};
   if (!s.error.empty()) out.emplace("error", s.error);
   return out;
+}
+
+json::object encode_session_state(const std::optional<std::string>& active, std::size_t warm,
+                                  const std::vector<SessionView>& sessions) {
+  json::array list;
+  for (const auto& session : sessions) list.push_back(encode_session(session));
+  return json::object{{"active", active ? json::value(*active) : json::value(nullptr)},
+                      {"warm", warm},
+                      {"sessions", std::move(list)}};
+}
+
+json::object encode_session_switching(const std::string& id) {
+  return json::object{{"id", id}, {"status", "switching"}};
+}
+
+json::object encode_prompt_sent(const std::string& id, int turn) {
+  return json::object{{"id", id}, {"turn", turn}, {"status", "sent"}};
+}
+
+json::object encode_session_stopped(const std::string& id) {
+  return json::object{{"id", id}, {"state", "stopped"}};
 }
 
 json::object encode_session_event(const SessionEventView& event) {

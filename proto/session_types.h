@@ -59,6 +59,12 @@ Result<SessionOpenParams> decode_session_open_params(const boost::json::value& p
 Result<SessionPromptParams> decode_session_prompt_params(const boost::json::value& params);
 
 boost::json::object encode_session(const SessionView& session);
+// session.state: `active` is null when no session is active.
+boost::json::object encode_session_state(const std::optional<std::string>& active, std::size_t warm,
+                                         const std::vector<SessionView>& sessions);
+boost::json::object encode_session_switching(const std::string& id);
+boost::json::object encode_prompt_sent(const std::string& id, int turn);
+boost::json::object encode_session_stopped(const std::string& id);
 boost::json::object encode_session_event(const SessionEventView& event);
 
 }  // namespace taskd::proto

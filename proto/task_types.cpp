@@ -372,6 +372,12 @@ json::object encode_task(const tasks::TaskRecord& r) {
                       {"done", r.done}};
 }
 
+json::object encode_task_list(const std::vector<const tasks::TaskRecord*>& records) {
+  json::array list;
+  for (const tasks::TaskRecord* record : records) list.push_back(encode_task(*record));
+  return json::object{{"tasks", std::move(list)}};
+}
+
 json::object encode_task_event(const tasks::TaskRecord& r) {
   return json::object{{"id", r.id},
                       {"setup", encode_setup(r)},

@@ -50,6 +50,8 @@ std::string canonical_json(const boost::json::value& value);
 std::string canonical_spec_json(const boost::json::value& spec);
 
 boost::json::object encode_task(const tasks::TaskRecord& record);
+// tasks.list: {"tasks": [...]}.
+boost::json::object encode_task_list(const std::vector<const tasks::TaskRecord*>& records);
 // The fields of a `task` event: id, setup, status, done.
 boost::json::object encode_task_event(const tasks::TaskRecord& record);
 boost::json::object encode_create_result(const tasks::TaskRecord& record);

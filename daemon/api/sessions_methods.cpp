@@ -20,11 +20,20 @@ using sessions::SessionInfo;
 
 namespace {
 
-json::object encode_info(const SessionInfo& s) {
-  return proto::encode_session({s.id, std::string(sessions::session_state_name(s.state)), s.pid,
-                                s.last_activity_ms, s.turns, s.turn_in_progress, s.model,
-                                s.thinking_level, s.working_folder, s.error});
+proto::SessionView view_of(const SessionInfo& s) {
+  return proto::SessionView{s.id,
+                            std::string(sessions::session_state_name(s.state)),
+                            s.pid,
+                            s.last_activity_ms,
+                            s.turns,
+                            s.turn_in_progress,
+                            s.model,
+                            s.thinking_level,
+                            s.working_folder,
+                            s.error};
 }
+
+json::object encode_info(const SessionInfo& s) { return proto::encode_session(view_of(s)); }
 
 asio::awaitable<rpc::MethodResult> open_session(ApiContext& context, json::value params) {
   auto decoded = proto::decode_session_open_params(params);
@@ -48,7 +57,7 @@ asio::awaitable<rpc::MethodResult> stop_session(ApiContext& context, json::value
   if (!id) co_return id.error();
   auto stopped = co_await context.sessions.stop(*id);
   if (!stopped) co_return stopped.error();
-  co_return json::object{{"id", *id}, {"state", "stopped"}};
+  co_return proto::encode_session_stopped(*id);
 }
 
 // The turn's agent_output and agent_end, and a task_error that cuts it short, also go to the
@@ -96,7 +105,7 @@ void register_sessions_methods(rpc::Dispatcher& dispatcher, ApiContext& context)
                      asio::co_spawn(context.io, context.sessions.finish_switch(target),
                                     LogFailure(LogChannel::kSess, "session switch"));
                    });
-                   return json::object{{"id", *id}, {"status", "switching"}};
+                   return proto::encode_session_switching(*id);
                  });
   dispatcher.add(
       proto::method::kSessionPrompt,
@@ -107,19 +116,15 @@ void register_sessions_methods(rpc::Dispatcher& dispatcher, ApiContext& context)
         if (!turn) return turn.error();
         std::string active = *context.sessions.active();
         context.prompt_routes.set(active, call.connection);
-        return json::object{{"id", active}, {"turn", *turn}, {"status", "sent"}};
+        return proto::encode_prompt_sent(active, *turn);
       });
   dispatcher.add(proto::method::kSessionState,
                  [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
                    if (auto ok = proto::decode_no_params(params); !ok) return ok.error();
-                   json::array list;
-                   for (const auto& info : context.sessions.list())
-                     list.push_back(encode_info(info));
-                   auto active = context.sessions.active();
-                   return json::object{
-                       {"active", active ? json::value(*active) : json::value(nullptr)},
-                       {"warm", context.sessions.warm()},
-                       {"sessions", std::move(list)}};
+                   std::vector<proto::SessionView> list;
+                   for (const auto& info : context.sessions.list()) list.push_back(view_of(info));
+                   return proto::encode_session_state(context.sessions.active(),
+                                                      context.sessions.warm(), list);
                  });
 }
 

@@ -66,10 +66,7 @@ rpc::MethodResult get_task(ApiContext& context, const json::value& params) {
 
 rpc::MethodResult list_tasks(ApiContext& context, const json::value& params) {
   if (auto ok = proto::decode_no_params(params); !ok) return ok.error();
-  json::array list;
-  for (const tasks::TaskRecord* record : context.tasks.list())
-    list.push_back(proto::encode_task(*record));
-  return json::object{{"tasks", std::move(list)}};
+  return proto::encode_task_list(context.tasks.list());
 }
 
 }  // namespace
