@@ -2,6 +2,7 @@
 #include "ctl/commands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/render.h"
+#include "proto/methods.h"
 
 namespace taskd::ctl {
 namespace json = boost::json;
@@ -25,7 +26,7 @@ int print_plan(Invocation& invocation, const json::value& result, bool applied) 
 int run_reload(Invocation& invocation, const Args& args, bool dry_run, std::string_view name) {
   if (!args.empty()) return usage_error(invocation, *find_command(name), "no arguments expected");
   return call_and_print(
-      invocation, "daemon.reload", json::object{{"dry_run", dry_run}},
+      invocation, proto::method::kDaemonReload, json::object{{"dry_run", dry_run}},
       [&](const json::value& result) { return print_plan(invocation, result, !dry_run); });
 }
 

@@ -4,6 +4,7 @@
 #include "ctl/commands.h"
 #include "ctl/exit_codes.h"
 #include "ctl/render.h"
+#include "proto/methods.h"
 
 #include <unistd.h>
 
@@ -74,12 +75,12 @@ int run_exec(Invocation& invocation, const Args& args) {
   Client::OnNotification on_event;
   if (stream && !invocation.json) {
     on_event = [&](const json::value& event) {
-      if (string_field(event, "topic") != "output") return;
+      if (string_field(event, "topic") != proto::topic::kOutput) return;
       write_decoded(string_field(event, "stream") == "stderr" ? invocation.err : invocation.out,
                     event, "data", "encoding");
     };
   }
-  auto result = invocation.client.call("exec.run", std::move(params), -1, on_event);
+  auto result = invocation.client.call(proto::method::kExecRun, std::move(params), -1, on_event);
   if (!result) return report_failure(invocation, result.error());
   if (invocation.json) {
     std::fprintf(invocation.out, "%s\n", to_json_line(*result).c_str());

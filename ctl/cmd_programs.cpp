@@ -3,6 +3,7 @@
 #include "ctl/completion.h"
 #include "ctl/exit_codes.h"
 #include "ctl/render.h"
+#include "proto/methods.h"
 
 #include <algorithm>
 
@@ -48,7 +49,7 @@ int run_status(Invocation& invocation, const Args& args) {
   json::value params =
       args.empty() ? json::value(nullptr) : json::object{{"names", to_array(args)}};
   return call_and_print(
-      invocation, "programs.status", std::move(params),
+      invocation, proto::method::kProgramsStatus, std::move(params),
       [&](const json::value& result) { return print_status(invocation, result); });
 }
 
@@ -62,16 +63,16 @@ int run_names_command(Invocation& invocation, const Args& args, std::string_view
 }
 
 int run_start(Invocation& i, const Args& a) {
-  return run_names_command(i, a, "start", "programs.start", "started");
+  return run_names_command(i, a, "start", proto::method::kProgramsStart, "started");
 }
 int run_stop(Invocation& i, const Args& a) {
-  return run_names_command(i, a, "stop", "programs.stop", "stopped");
+  return run_names_command(i, a, "stop", proto::method::kProgramsStop, "stopped");
 }
 int run_restart(Invocation& i, const Args& a) {
-  return run_names_command(i, a, "restart", "programs.restart", "restarted");
+  return run_names_command(i, a, "restart", proto::method::kProgramsRestart, "restarted");
 }
 int run_clear(Invocation& i, const Args& a) {
-  return run_names_command(i, a, "clear", "programs.clear", "cleared");
+  return run_names_command(i, a, "clear", proto::method::kProgramsClear, "cleared");
 }
 
 int run_signal(Invocation& invocation, const Args& args) {
@@ -79,19 +80,21 @@ int run_signal(Invocation& invocation, const Args& args) {
     return usage_error(invocation, *find_command("signal"), "need a signal and a name");
   Args names(args.begin() + 1, args.end());
   return call_and_print(
-      invocation, "programs.signal", json::object{{"signal", args[0]}, {"names", to_array(names)}},
+      invocation, proto::method::kProgramsSignal,
+      json::object{{"signal", args[0]}, {"names", to_array(names)}},
       [&](const json::value& result) { return print_results(invocation, result, "signalled"); });
 }
 
 int run_pid(Invocation& invocation, const Args& args) {
   if (args.empty()) {
-    return call_and_print(invocation, "daemon.health", nullptr, [&](const json::value& result) {
-      std::fprintf(invocation.out, "%lld\n", static_cast<long long>(int_field(result, "pid")));
-      return kExitOk;
-    });
+    return call_and_print(
+        invocation, proto::method::kDaemonHealth, nullptr, [&](const json::value& result) {
+          std::fprintf(invocation.out, "%lld\n", static_cast<long long>(int_field(result, "pid")));
+          return kExitOk;
+        });
   }
-  return call_and_print(invocation, "programs.status", json::object{{"names", to_array(args)}},
-                        [&](const json::value& result) {
+  return call_and_print(invocation, proto::method::kProgramsStatus,
+                        json::object{{"names", to_array(args)}}, [&](const json::value& result) {
                           int code = kExitOk;
                           for (const auto& p : result.at("processes").as_array()) {
                             std::fprintf(invocation.out, "%lld\n",
@@ -109,20 +112,22 @@ int run_pid(Invocation& invocation, const Args& args) {
 int run_avail(Invocation& invocation, const Args& args) {
   if (!args.empty())
     return usage_error(invocation, *find_command("avail"), "no arguments expected");
-  return call_and_print(invocation, "programs.status", nullptr, [&](const json::value& result) {
-    std::size_t width = 30;
-    for (const auto& p : result.at("processes").as_array())
-      width = std::max(width, string_field(p, "name").size());
-    for (const auto& p : result.at("processes").as_array()) {
-      const auto* autostart = p.as_object().if_contains("autostart");
-      std::fprintf(invocation.out, "%-*s in use    %-6s %lld:%lld\n", static_cast<int>(width + 3),
-                   string_field(p, "name").c_str(),
-                   autostart && autostart->is_bool() && autostart->as_bool() ? "auto" : "manual",
-                   static_cast<long long>(int_field(p, "priority")),
-                   static_cast<long long>(int_field(p, "priority")));
-    }
-    return kExitOk;
-  });
+  return call_and_print(
+      invocation, proto::method::kProgramsStatus, nullptr, [&](const json::value& result) {
+        std::size_t width = 30;
+        for (const auto& p : result.at("processes").as_array())
+          width = std::max(width, string_field(p, "name").size());
+        for (const auto& p : result.at("processes").as_array()) {
+          const auto* autostart = p.as_object().if_contains("autostart");
+          std::fprintf(
+              invocation.out, "%-*s in use    %-6s %lld:%lld\n", static_cast<int>(width + 3),
+              string_field(p, "name").c_str(),
+              autostart && autostart->is_bool() && autostart->as_bool() ? "auto" : "manual",
+              static_cast<long long>(int_field(p, "priority")),
+              static_cast<long long>(int_field(p, "priority")));
+        }
+        return kExitOk;
+      });
 }
 
 constexpr Command kCommands[] = {

@@ -5,6 +5,7 @@
 #include "ctl/exit_codes.h"
 #include "ctl/interrupt.h"
 #include "ctl/render.h"
+#include "proto/methods.h"
 
 namespace taskd::ctl {
 namespace json = boost::json;
@@ -39,21 +40,23 @@ int session_open(Invocation& invocation, const Args& args) {
     else
       return usage_error(invocation, self(), "unknown option " + flag);
   }
-  return call_and_print(invocation, "session.open", std::move(params), [&](const json::value& r) {
-    std::fprintf(invocation.out, "%s: %s (%s, pid %lld)\n", string_field(r, "id").c_str(),
-                 string_field(r, "mode").c_str(), string_field(r, "state").c_str(),
-                 static_cast<long long>(int_field(r, "pid")));
-    return kExitOk;
-  });
+  return call_and_print(
+      invocation, proto::method::kSessionOpen, std::move(params), [&](const json::value& r) {
+        std::fprintf(invocation.out, "%s: %s (%s, pid %lld)\n", string_field(r, "id").c_str(),
+                     string_field(r, "mode").c_str(), string_field(r, "state").c_str(),
+                     static_cast<long long>(int_field(r, "pid")));
+        return kExitOk;
+      });
 }
 
 // Switches and waits for task_ready (or task_error) on the same connection.
 int session_switch(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "session switch ID");
   auto subscribed =
-      invocation.client.call("events.subscribe", json::object{{"topics", json::array{"session"}}});
+      invocation.client.call(proto::method::kEventsSubscribe,
+                             json::object{{"topics", json::array{proto::topic::kSession}}});
   if (!subscribed) return report_failure(invocation, subscribed.error());
-  auto reply = invocation.client.call("session.switch", json::object{{"id", args[0]}});
+  auto reply = invocation.client.call(proto::method::kSessionSwitch, json::object{{"id", args[0]}});
   if (!reply) return report_failure(invocation, reply.error());
   InterruptScope scope;
   while (!interrupted()) {
@@ -85,9 +88,11 @@ int session_prompt(Invocation& invocation, const Args& args) {
   std::string message;
   for (const auto& word : args) message += (message.empty() ? "" : " ") + word;
   auto subscribed =
-      invocation.client.call("events.subscribe", json::object{{"topics", json::array{"session"}}});
+      invocation.client.call(proto::method::kEventsSubscribe,
+                             json::object{{"topics", json::array{proto::topic::kSession}}});
   if (!subscribed) return report_failure(invocation, subscribed.error());
-  auto sent = invocation.client.call("session.prompt", json::object{{"message", message}});
+  auto sent =
+      invocation.client.call(proto::method::kSessionPrompt, json::object{{"message", message}});
   if (!sent) return report_failure(invocation, sent.error());
   std::string id = string_field(*sent, "id");
   InterruptScope scope;
@@ -117,22 +122,24 @@ int session_prompt(Invocation& invocation, const Args& args) {
 
 int session_state(Invocation& invocation, const Args& args) {
   if (!args.empty()) return usage_error(invocation, self(), "session state takes no arguments");
-  return call_and_print(invocation, "session.state", nullptr, [&](const json::value& r) {
-    const auto& sessions = r.at("sessions").as_array();
-    std::size_t width = 8;
-    for (const auto& s : sessions) width = std::max(width, string_field(s, "id").size());
-    for (const auto& s : sessions) print_state_line(invocation, s, width);
-    std::string active = string_field(r, "active");
-    std::fprintf(invocation.out, "active: %s, warm: %lld\n",
-                 active.empty() ? "none" : active.c_str(),
-                 static_cast<long long>(int_field(r, "warm")));
-    return kExitOk;
-  });
+  return call_and_print(invocation, proto::method::kSessionState, nullptr,
+                        [&](const json::value& r) {
+                          const auto& sessions = r.at("sessions").as_array();
+                          std::size_t width = 8;
+                          for (const auto& s : sessions)
+                            width = std::max(width, string_field(s, "id").size());
+                          for (const auto& s : sessions) print_state_line(invocation, s, width);
+                          std::string active = string_field(r, "active");
+                          std::fprintf(invocation.out, "active: %s, warm: %lld\n",
+                                       active.empty() ? "none" : active.c_str(),
+                                       static_cast<long long>(int_field(r, "warm")));
+                          return kExitOk;
+                        });
 }
 
 int session_stop(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "session stop ID");
-  return call_and_print(invocation, "session.stop", json::object{{"id", args[0]}},
+  return call_and_print(invocation, proto::method::kSessionStop, json::object{{"id", args[0]}},
                         [&](const json::value&) {
                           std::fprintf(invocation.out, "%s: stopped\n", args[0].c_str());
                           return kExitOk;

@@ -6,6 +6,7 @@
 #include "ctl/exit_codes.h"
 #include "ctl/interrupt.h"
 #include "ctl/render.h"
+#include "proto/methods.h"
 
 #include <algorithm>
 #include <charconv>
@@ -94,7 +95,7 @@ int run_tail(Invocation& invocation, const Args& args) {
   std::string stream = tail.rest.size() == 2 ? tail.rest[1] : "stdout";
   if (stream != "stdout" && stream != "stderr")
     return usage_error(invocation, self, "stream is stdout or stderr");
-  return tail_log(invocation, "programs.tail",
+  return tail_log(invocation, proto::method::kProgramsTail,
                   json::object{{"name", tail.rest[0]}, {"stream", stream}}, tail);
 }
 
@@ -103,7 +104,7 @@ int run_maintail(Invocation& invocation, const Args& args) {
   if (!parse_tail_args(args, tail) || !tail.rest.empty()) {
     return usage_error(invocation, *find_command("maintail"), "only -f and -BYTES are accepted");
   }
-  return tail_log(invocation, "daemon.tail", json::object{}, tail);
+  return tail_log(invocation, proto::method::kDaemonTail, json::object{}, tail);
 }
 
 // tail [-f] [-BYTES] NAME [stdout|stderr]: options anywhere, then one process, then a stream.

@@ -3,6 +3,7 @@
 #include "ctl/completion.h"
 #include "ctl/exit_codes.h"
 #include "ctl/render.h"
+#include "proto/methods.h"
 
 #include <boost/json/parse.hpp>
 
@@ -69,32 +70,35 @@ int task_create(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "task create FILE.json|-");
   auto document = read_document(invocation, args[0]);
   if (!document) return kExitUsage;
-  return call_and_print(invocation, "tasks.create", *document, [&](const json::value& result) {
-    std::string id = string_field(result, "id");
-    if (string_field(result, "result") == "READY") {
-      std::fprintf(invocation.out, "%s: READY\n", id.c_str());
-      return kExitOk;
-    }
-    std::fprintf(invocation.out, "%s: FAIL (%s)\n", id.c_str(),
-                 string_field(result, "reason").c_str());
-    return kExitError;
-  });
+  return call_and_print(invocation, proto::method::kTasksCreate, *document,
+                        [&](const json::value& result) {
+                          std::string id = string_field(result, "id");
+                          if (string_field(result, "result") == "READY") {
+                            std::fprintf(invocation.out, "%s: READY\n", id.c_str());
+                            return kExitOk;
+                          }
+                          std::fprintf(invocation.out, "%s: FAIL (%s)\n", id.c_str(),
+                                       string_field(result, "reason").c_str());
+                          return kExitError;
+                        });
 }
 
 int task_list(Invocation& invocation, const Args& args) {
   if (!args.empty()) return usage_error(invocation, self(), "task list takes no arguments");
-  return call_and_print(invocation, "tasks.list", nullptr, [&](const json::value& result) {
-    std::size_t width = 8;
-    for (const auto& task : result.at("tasks").as_array())
-      width = std::max(width, string_field(task, "id").size());
-    for (const auto& task : result.at("tasks").as_array()) print_task_line(invocation, task, width);
-    return kExitOk;
-  });
+  return call_and_print(invocation, proto::method::kTasksList, nullptr,
+                        [&](const json::value& result) {
+                          std::size_t width = 8;
+                          for (const auto& task : result.at("tasks").as_array())
+                            width = std::max(width, string_field(task, "id").size());
+                          for (const auto& task : result.at("tasks").as_array())
+                            print_task_line(invocation, task, width);
+                          return kExitOk;
+                        });
 }
 
 int task_get(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "task get ID");
-  return call_and_print(invocation, "tasks.get", json::object{{"id", args[0]}},
+  return call_and_print(invocation, proto::method::kTasksGet, json::object{{"id", args[0]}},
                         [&](const json::value& task) {
                           print_task_line(invocation, task, args[0].size());
                           const auto& setup = task.at("setup");
@@ -111,7 +115,8 @@ int task_get(Invocation& invocation, const Args& args) {
 int task_poll(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "task poll ID");
   return call_and_print(
-      invocation, "tasks.poll", json::object{{"id", args[0]}}, [&](const json::value& result) {
+      invocation, proto::method::kTasksPoll, json::object{{"id", args[0]}},
+      [&](const json::value& result) {
         std::string status = string_field(result, "status");
         std::fprintf(invocation.out, "%s\n", string_field(result, "text").c_str());
         return status == "DONE" ? kExitOk : status == "INPROGRESS" ? kExitNotRunning : kExitError;
@@ -120,7 +125,7 @@ int task_poll(Invocation& invocation, const Args& args) {
 
 int task_delete(Invocation& invocation, const Args& args) {
   if (args.size() != 1) return usage_error(invocation, self(), "task delete ID");
-  return call_and_print(invocation, "tasks.delete", json::object{{"id", args[0]}},
+  return call_and_print(invocation, proto::method::kTasksDelete, json::object{{"id", args[0]}},
                         [&](const json::value& result) {
                           const auto* deleted = result.as_object().if_contains("deleted");
                           bool was = deleted && deleted->as_bool();
@@ -137,7 +142,7 @@ int task_sync(Invocation& invocation, const Args& args) {
   json::value params =
       document->is_array() ? json::value(json::object{{"tasks", *document}}) : *document;
   return call_and_print(
-      invocation, "tasks.sync", std::move(params), [&](const json::value& result) {
+      invocation, proto::method::kTasksSync, std::move(params), [&](const json::value& result) {
         for (const char* key : {"created", "replaced", "deleted", "unchanged"}) {
           for (const auto& id : result.at(key).as_array()) {
             std::fprintf(invocation.out, "%s: %s\n", std::string(id.as_string()).c_str(), key);

@@ -3,6 +3,7 @@
 #include "common/signals.h"
 #include "ctl/completion.h"
 #include "ctl/render.h"
+#include "proto/methods.h"
 
 #include <algorithm>
 
@@ -48,7 +49,7 @@ namespace {
 // (name, group) of every process, from programs.status.
 std::vector<std::pair<std::string, std::string>> processes(CompletionContext& context) {
   std::vector<std::pair<std::string, std::string>> found;
-  auto status = context.query("programs.status");
+  auto status = context.query(proto::method::kProgramsStatus);
   const json::object* result = status ? status->if_object() : nullptr;
   const json::value* list = result ? result->if_contains("processes") : nullptr;
   if (!list || !list->is_array()) return found;
@@ -79,12 +80,12 @@ std::vector<std::string> program_names(CompletionContext& context) {
 }
 
 std::vector<std::string> task_ids(CompletionContext& context) {
-  auto tasks = context.query("tasks.list");
+  auto tasks = context.query(proto::method::kTasksList);
   return tasks ? ids_from(*tasks, "tasks") : std::vector<std::string>{};
 }
 
 std::vector<std::string> session_ids(CompletionContext& context) {
-  auto sessions = context.query("session.state");
+  auto sessions = context.query(proto::method::kSessionState);
   return sessions ? ids_from(*sessions, "sessions") : std::vector<std::string>{};
 }
 

@@ -4,8 +4,6 @@
 #include "common/log.h"
 #include "common/log_failure.h"
 #include "daemon/api/api.h"
-#include "daemon/api/json_helpers.h"
-#include "daemon/api/task_json.h"
 #include "daemon/config/runtime_check.h"
 #include "daemon/exec/exec_manager.h"
 #include "daemon/guest_services.h"
@@ -18,6 +16,7 @@
 #include "daemon/sessions/session_manager.h"
 #include "daemon/supervisor/supervisor.h"
 #include "daemon/tasks/task_manager.h"
+#include "proto/daemon_types.h"
 #include "proto/methods.h"
 
 #include <boost/asio/as_tuple.hpp>
@@ -27,7 +26,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/json/array.hpp>
 
 #include <unistd.h>
 
@@ -35,7 +33,6 @@
 
 namespace taskd {
 namespace asio = boost::asio;
-namespace json = boost::json;
 
 namespace {
 
@@ -43,12 +40,6 @@ std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& name : names) out += (out.empty() ? "" : ",") + name;
   return out.empty() ? "-" : out;
-}
-
-std::vector<std::string> names_of(const std::vector<supervisor::InstanceSpec>& specs) {
-  std::vector<std::string> names;
-  for (const auto& spec : specs) names.push_back(spec.name);
-  return names;
 }
 
 }  // namespace
@@ -71,9 +62,7 @@ struct App::Impl {
   process::Reaper reaper{io};
   supervisor::Supervisor supervisor{io, reaper};
   exec::ExecManager execs{io, reaper, config.exec};
-  tasks::TaskManager tasks{
-      io, reaper, config.daemon.data_dir,
-      tasks::TaskCodec{api::encode_task_file, api::decode_task_file, api::decode_task_spec_json}};
+  tasks::TaskManager tasks{io, reaper, config.daemon.data_dir};
   sessions::SessionManager sessions{io, reaper, config.sessions};
   asio::signal_set signals{io, SIGTERM, SIGINT, SIGHUP};
   api::ApiContext api{events,
@@ -166,9 +155,10 @@ struct App::Impl {
     }
     supervisor::ReloadPlan plan = supervisor.plan(*instances);
     if (dry_run) co_return plan;
+    proto::ReloadReport report = api::reload_report(plan, true);
     log(LogChannel::kCfg)
-        .info("reload: added={} changed={} removed={} unchanged={}", join(names_of(plan.added)),
-              join(names_of(plan.changed)), join(plan.removed), plan.unchanged.size());
+        .info("reload: added={} changed={} removed={} unchanged={}", join(report.added),
+              join(report.changed), join(report.removed), report.unchanged.size());
     if (next->daemon.log_level != config.daemon.log_level) {
       LogOptions options = log_options(config.daemon, cli.foreground);  // keeps the rotation
       options.level = next->daemon.log_level;
@@ -179,10 +169,7 @@ struct App::Impl {
     }
     config.programs = next->programs;
     config.daemon.log_level = next->daemon.log_level;
-    events.publish(proto::topic::kDaemon, "reload",
-                   {{"added", api::string_array(names_of(plan.added))},
-                    {"changed", api::string_array(names_of(plan.changed))},
-                    {"removed", api::string_array(plan.removed)}});
+    events.publish(proto::topic::kDaemon, "reload", proto::encode_reload_event(report));
     co_await supervisor.apply(plan, *instances);
     co_return plan;
   }

@@ -5,6 +5,8 @@
 #include "common/text_encoding.h"
 #include "proto/params.h"
 
+#include <boost/json/serialize.hpp>
+
 namespace taskd::proto {
 
 bool decode_umask(const json::value& value, unsigned& out) {
@@ -23,10 +25,11 @@ bool decode_umask(const json::value& value, unsigned& out) {
   return true;
 }
 
-void check_command_strings(Fields& fields, const CommandStrings& command) {
+void check_command_strings(Fields& fields, std::string_view argv_field,
+                           const CommandSpec& command) {
   auto has_nul = [](std::string_view text) { return text.find('\0') != std::string_view::npos; };
   for (const auto& word : command.argv) {
-    if (has_nul(word)) fields.fail(command.argv_field, "must not contain NUL bytes");
+    if (has_nul(word)) fields.fail(argv_field, "must not contain NUL bytes");
   }
   for (const auto& [key, value] : command.env) {
     if (key.empty() || key.find('=') != std::string::npos || has_nul(key) || has_nul(value)) {
@@ -44,12 +47,13 @@ Result<ExecParams> decode_exec_params(const json::value& params) {
   std::vector<std::string> args;
   std::optional<std::string> stdin_text, stdin_base64;
   json::value umask, stop_signal;
-  fields.required("cmd", decoded.cmd)
+  CommandSpec& command = decoded.command;
+  fields.required("cmd", command.argv)
       .optional("args", args)
-      .optional("env", decoded.env)
-      .optional("cwd", decoded.cwd)
+      .optional("env", command.env)
+      .optional("cwd", command.cwd)
       .optional("umask", umask)
-      .optional("user", decoded.user)
+      .optional("user", command.user)
       .optional("stdin", stdin_text)
       .optional("stdin_base64", stdin_base64)
       .optional("timeout_ms", decoded.timeout_ms)
@@ -59,14 +63,14 @@ Result<ExecParams> decode_exec_params(const json::value& params) {
       .optional("stream", decoded.stream)
       .optional("request_key", decoded.request_key);
   if (!fields.ok()) return fields.finish().error();
-  if (decoded.cmd.empty() || decoded.cmd.front().empty())
+  if (command.argv.empty() || command.argv.front().empty())
     fields.fail("cmd", "must name a program to run");
-  decoded.cmd.insert(decoded.cmd.end(), args.begin(), args.end());
-  check_command_strings(fields, {"cmd", decoded.cmd, decoded.env, decoded.cwd, decoded.user});
+  command.argv.insert(command.argv.end(), args.begin(), args.end());
+  check_command_strings(fields, "cmd", command);
   if (!umask.is_null()) {
     unsigned value = 0;
     if (!decode_umask(umask, value)) fields.fail("umask", "must be an octal umask such as \"022\"");
-    decoded.umask = value;
+    command.umask = value;
   }
   if (!stop_signal.is_null()) {
     std::optional<int> signal;
@@ -91,6 +95,79 @@ Result<ExecParams> decode_exec_params(const json::value& params) {
   if (decoded.request_key.size() > 256) fields.fail("request_key", "must be at most 256 bytes");
   if (auto done = fields.finish(); !done) return done.error();
   return decoded;
+}
+
+namespace {
+
+// Output as JSON: text when it is UTF-8, base64 otherwise.
+void put_output(json::object& out, std::string_view name, const ExecOutput& output) {
+  bool text = is_valid_utf8(output.bytes);
+  out.emplace(name, text ? output.bytes : base64_encode(output.bytes));
+  out.emplace(std::string(name) + "_encoding", text ? "utf-8" : "base64");
+  out.emplace(std::string(name) + "_bytes", output.total);
+  out.emplace(std::string(name) + "_truncated_bytes", output.total - output.bytes.size());
+}
+
+}  // namespace
+
+json::object encode_exec_result(const ExecResultView& r) {
+  json::object out{{"exec_id", r.exec_id},
+                   {"reason", r.reason},
+                   {"exit_code", r.exit_code ? json::value(*r.exit_code) : json::value(nullptr)},
+                   {"signal", r.signal ? json::value(*r.signal) : json::value(nullptr)},
+                   {"timed_out", r.timed_out},
+                   {"duration_ms", r.duration_ms},
+                   {"pid", r.pid}};
+  put_output(out, "stdout", r.stdout_output);
+  put_output(out, "stderr", r.stderr_output);
+  if (!r.error.empty()) out.emplace("error", r.error);
+  if (r.reused) out.emplace("reused", true);
+  return out;
+}
+
+json::object encode_output_chunk(const std::string& exec_id, std::string_view stream,
+                                 std::uint64_t offset, const std::string& bytes) {
+  bool text = is_valid_utf8(bytes);
+  return json::object{{"exec_id", exec_id},
+                      {"stream", stream},
+                      {"offset", offset},
+                      {"data", text ? bytes : base64_encode(bytes)},
+                      {"encoding", text ? "utf-8" : "base64"}};
+}
+
+OutputChunker::Chunk OutputChunker::take(std::uint64_t offset, std::string_view data) {
+  Chunk chunk{offset - carry_.size(), carry_ + std::string(data)};
+  carry_.clear();
+  std::size_t whole = utf8_complete_prefix(chunk.bytes);
+  if (whole < chunk.bytes.size() && is_valid_utf8(std::string_view(chunk.bytes).substr(0, whole))) {
+    carry_ = chunk.bytes.substr(whole);
+    carry_offset_ = chunk.offset + whole;
+    chunk.bytes.resize(whole);
+  }
+  return chunk;
+}
+
+OutputChunker::Chunk OutputChunker::rest() {
+  Chunk chunk{carry_offset_, std::move(carry_)};
+  carry_.clear();
+  return chunk;
+}
+
+std::size_t exec_reply_estimate(const json::value& params) {
+  std::uint64_t max_output = ExecParams{}.max_output_bytes;
+  const json::object* object = params.if_object();
+  const json::value* asked = object ? object->if_contains("max_output_bytes") : nullptr;
+  std::uint64_t value = 0;
+  if (asked && decode_value(*asked, value) && value > 0 && value <= kMaxOutputLimit) {
+    max_output = value;
+  }
+  return static_cast<std::size_t>(2 * max_output + 4096);
+}
+
+std::string exec_fingerprint(const json::value& params) {
+  json::object copy = params.as_object();
+  copy.erase("stream");
+  return json::serialize(copy);
 }
 
 }  // namespace taskd::proto

@@ -6,7 +6,7 @@
 namespace taskd::proto {
 
 // Bumped when a method's params or result change incompatibly (minor: additions only).
-inline constexpr std::string_view kProtocolVersion = "1.1";
+inline constexpr std::string_view kProtocolVersion = "1.2";
 
 namespace method {
 inline constexpr std::string_view kDaemonVersion = "daemon.version";

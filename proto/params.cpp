@@ -45,6 +45,16 @@ Error invalid_params(std::string field, std::string message) {
   return make_error(ErrorCode::kInvalidParams, std::move(message)).with("field", std::move(field));
 }
 
+Result<std::string> decode_id_params(const json::value& params) {
+  std::string id;
+  Fields fields(params);
+  fields.required("id", id);
+  if (auto done = fields.finish(); !done) return done.error();
+  return id;
+}
+
+Result<void> decode_no_params(const json::value& params) { return Fields(params).finish(); }
+
 Fields::Fields(const json::value& params, std::string path) : path_(std::move(path)) {
   static const json::object kEmpty;
   if (params.is_null()) {

@@ -140,6 +140,11 @@ class Fields {
 
 Error invalid_params(std::string field, std::string message);
 
+// {"id": "..."} and nothing else: tasks.get/poll, session.switch/stop.
+Result<std::string> decode_id_params(const json::value& params);
+// Absent or {}: methods that take no params.
+Result<void> decode_no_params(const json::value& params);
+
 // How a duration field outside 0..kMaxDurationMs is refused.
 inline constexpr std::string_view kDurationRule = "must be from 0 to 2592000000 ms (30 days)";
 

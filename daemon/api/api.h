@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "daemon/api/prompt_routes.h"
+#include "proto/daemon_types.h"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -68,6 +69,8 @@ void forward_task_events(ApiContext& context);
 void register_sessions_methods(rpc::Dispatcher& dispatcher, ApiContext& context);
 // Publishes session lifecycle and agent output as `session` events.
 void forward_session_events(ApiContext& context);
+// A reload plan as daemon.reload and the `reload` event report it.
+proto::ReloadReport reload_report(const supervisor::ReloadPlan& plan, bool applied);
 // Publishes supervisor state changes and reaped orphans as `process` events.
 void forward_process_events(ApiContext& context, process::Reaper& reaper);
 

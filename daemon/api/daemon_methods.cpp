@@ -21,24 +21,16 @@ namespace json = boost::json;
 
 namespace {
 
-Result<void> expect_no_params(const json::value& params) { return proto::Fields(params).finish(); }
-
-json::array names_of(const std::vector<supervisor::InstanceSpec>& specs) {
+std::vector<std::string> names_of(const std::vector<supervisor::InstanceSpec>& specs) {
   std::vector<std::string> names;
   for (const auto& spec : specs) names.push_back(spec.name);
-  return string_array(names);
+  return names;
 }
 
 rpc::MethodResult tail_daemon_log(ApiContext& context, const json::value& params) {
-  std::optional<std::int64_t> offset;
-  std::int64_t length = 1600;
-  proto::Fields fields(params);
-  fields.optional("offset", offset).optional("length", length);
-  if (fields.ok() && (length < 0 || length > proto::kMaxTailLength)) {
-    fields.fail("length", "must be from 0 to 1048576");
-  }
-  if (auto done = fields.finish(); !done) return done.error();
-  auto slice = supervisor::read_log_slice(context.log_file, offset, length);
+  auto decoded = proto::decode_daemon_tail_params(params);
+  if (!decoded) return decoded.error();
+  auto slice = supervisor::read_log_slice(context.log_file, decoded->offset, decoded->length);
   if (!slice) return slice.error();
   return encode_log_slice(context.log_file, *slice);
 }
@@ -48,19 +40,20 @@ boost::asio::awaitable<rpc::MethodResult> reload(ApiContext& context, json::valu
   if (!decoded) co_return decoded.error();
   auto plan = co_await context.reload(decoded->dry_run);
   if (!plan) co_return plan.error();
-  co_return json::object{{"applied", !decoded->dry_run},
-                         {"added", names_of(plan->added)},
-                         {"changed", names_of(plan->changed)},
-                         {"removed", string_array(plan->removed)},
-                         {"unchanged", string_array(plan->unchanged)}};
+  co_return proto::encode_reload_result(reload_report(*plan, !decoded->dry_run));
 }
 
 }  // namespace
 
+proto::ReloadReport reload_report(const supervisor::ReloadPlan& plan, bool applied) {
+  return proto::ReloadReport{applied, names_of(plan.added), names_of(plan.changed), plan.removed,
+                             plan.unchanged};
+}
+
 void register_daemon_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
   dispatcher.add(proto::method::kDaemonVersion,
                  [](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
-                   if (auto ok = expect_no_params(params); !ok) return ok.error();
+                   if (auto ok = proto::decode_no_params(params); !ok) return ok.error();
                    proto::VersionResult result{
                        std::string(proto::kProtocolVersion),
                        TASKD_VERSION,
@@ -69,7 +62,7 @@ void register_daemon_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
                  });
   dispatcher.add(proto::method::kDaemonHealth,
                  [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
-                   if (auto ok = expect_no_params(params); !ok) return ok.error();
+                   if (auto ok = proto::decode_no_params(params); !ok) return ok.error();
                    proto::HealthResult result;
                    result.uptime_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                           std::chrono::steady_clock::now() - context.started)
@@ -84,7 +77,7 @@ void register_daemon_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
                  });
   dispatcher.add(proto::method::kDaemonShutdown,
                  [&context](const json::value& params, rpc::CallContext&) -> rpc::MethodResult {
-                   if (auto ok = expect_no_params(params); !ok) return ok.error();
+                   if (auto ok = proto::decode_no_params(params); !ok) return ok.error();
                    context.request_shutdown();  // runs after this reply is queued
                    return json::value{{"ok", true}};
                  });

@@ -6,7 +6,6 @@
 #include "daemon/rpc/rpc_connection.h"
 #include "proto/daemon_types.h"
 #include "proto/methods.h"
-#include "proto/params.h"
 
 namespace taskd::api {
 namespace json = boost::json;
@@ -19,11 +18,7 @@ Result<std::uint32_t> requested_topics(const json::value& params) {
   if (!decoded) return decoded.error();
   if (decoded->topics.empty()) return rpc::all_topics_mask();
   std::uint32_t mask = 0;
-  for (const auto& topic : decoded->topics) {
-    auto bit = rpc::topic_bit(topic);
-    if (!bit) return proto::invalid_params("topics", "unknown topic '" + topic + "'");
-    mask |= *bit;
-  }
+  for (const auto& topic : decoded->topics) mask |= rpc::topic_bit(topic).value_or(0);
   return mask;
 }
 

@@ -2,16 +2,12 @@
 // streaming the output as `output` events to the calling connection first.
 #include "daemon/api/api.h"
 
-#include "common/text_encoding.h"
 #include "daemon/exec/exec_manager.h"
 #include "daemon/rpc/dispatcher.h"
 #include "daemon/rpc/event_bus.h"
 #include "daemon/rpc/rpc_connection.h"
 #include "proto/exec_types.h"
 #include "proto/methods.h"
-#include "proto/params.h"
-
-#include <boost/json/serialize.hpp>
 
 namespace taskd::api {
 namespace asio = boost::asio;
@@ -19,33 +15,19 @@ namespace json = boost::json;
 
 namespace {
 
-// Output as JSON: text when it is UTF-8, base64 otherwise.
-void put_output(json::object& out, std::string_view name, const exec::OutputCapture& capture) {
-  std::string bytes = capture.bytes();
-  bool text = is_valid_utf8(bytes);
-  out.emplace(name, text ? bytes : base64_encode(bytes));
-  out.emplace(std::string(name) + "_encoding", text ? "utf-8" : "base64");
-  out.emplace(std::string(name) + "_bytes", capture.total());
-  out.emplace(std::string(name) + "_truncated_bytes", capture.total() - bytes.size());
+proto::ExecOutput output_of(const exec::OutputCapture& capture) {
+  return proto::ExecOutput{capture.bytes(), capture.total()};
 }
 
-json::object encode_result(const exec::Exec& exec, std::uint64_t id) {
+json::object encode_result(const exec::Exec& exec, std::uint64_t id, bool reused) {
   const exec::ExecResult& r = exec.result();
-  json::object out{{"exec_id", "e-" + std::to_string(id)},
-                   {"reason", exec::reason_name(r.reason)},
-                   {"exit_code", r.exit_code ? json::value(*r.exit_code) : json::value(nullptr)},
-                   {"signal", r.signal ? json::value(*r.signal) : json::value(nullptr)},
-                   {"timed_out", r.timed_out},
-                   {"duration_ms", r.duration_ms},
-                   {"pid", r.pid}};
-  put_output(out, "stdout", exec.stdout_capture());
-  put_output(out, "stderr", exec.stderr_capture());
-  if (!r.error.empty()) out.emplace("error", r.error);
-  return out;
+  return proto::encode_exec_result(
+      {"e-" + std::to_string(id), std::string(exec::reason_name(r.reason)), r.exit_code, r.signal,
+       r.timed_out, r.duration_ms, r.pid, output_of(exec.stdout_capture()),
+       output_of(exec.stderr_capture()), r.error, reused});
 }
 
-// Turns output chunks into `output` events. Chunks are cut wherever the pipe was read, so up
-// to three bytes of an unfinished UTF-8 character are held back for the next chunk.
+// Sends output chunks as `output` events to the calling connection while it is open.
 class OutputStreamer {
  public:
   OutputStreamer(rpc::EventBus& events, std::weak_ptr<rpc::RpcConnection> connection,
@@ -53,81 +35,39 @@ class OutputStreamer {
       : events_(events), connection_(std::move(connection)), exec_id_(std::move(exec_id)) {}
 
   void chunk(std::string_view stream, std::uint64_t offset, std::string_view data) {
-    Pending& pending = stream == "stdout" ? out_ : err_;
-    std::string bytes = pending.carry + std::string(data);
-    std::uint64_t start = offset - pending.carry.size();
-    pending.carry.clear();
-    std::size_t whole = utf8_complete_prefix(bytes);
-    if (whole < bytes.size() && is_valid_utf8(std::string_view(bytes).substr(0, whole))) {
-      pending.carry = bytes.substr(whole);
-      pending.carry_offset = start + whole;
-      bytes.resize(whole);
-    }
-    if (!bytes.empty()) send(stream, start, bytes);
+    send(stream, (stream == "stdout" ? out_ : err_).take(offset, data));
   }
 
   // The output ended inside a character: send what was held back as it is.
   void flush() {
-    if (!out_.carry.empty()) send("stdout", out_.carry_offset, out_.carry);
-    if (!err_.carry.empty()) send("stderr", err_.carry_offset, err_.carry);
+    send("stdout", out_.rest());
+    send("stderr", err_.rest());
   }
 
  private:
-  struct Pending {
-    std::string carry;
-    std::uint64_t carry_offset = 0;
-  };
-
-  void send(std::string_view stream, std::uint64_t offset, const std::string& bytes) {
+  void send(std::string_view stream, const proto::OutputChunker::Chunk& chunk) {
     auto connection = connection_.lock();
-    if (!connection || !connection->is_open()) return;
-    bool text = is_valid_utf8(bytes);
+    if (chunk.bytes.empty() || !connection || !connection->is_open()) return;
     events_.send_to(*connection, proto::topic::kOutput, "chunk",
-                    {{"exec_id", exec_id_},
-                     {"stream", stream},
-                     {"offset", offset},
-                     {"data", text ? bytes : base64_encode(bytes)},
-                     {"encoding", text ? "utf-8" : "base64"}});
+                    proto::encode_output_chunk(exec_id_, stream, chunk.offset, chunk.bytes));
   }
 
   rpc::EventBus& events_;
   std::weak_ptr<rpc::RpcConnection> connection_;
   std::string exec_id_;
-  Pending out_;
-  Pending err_;
+  proto::OutputChunker out_;
+  proto::OutputChunker err_;
 };
 
 exec::ExecRequest to_request(proto::ExecParams& p) {
   exec::ExecRequest request;
-  request.command.argv = std::move(p.cmd);
-  request.command.env = std::move(p.env);
-  request.command.cwd = std::move(p.cwd);
-  request.command.umask = p.umask;
-  request.command.user = std::move(p.user);
+  request.command = std::move(p.command);
   request.stdin_data = std::move(p.stdin_data);
   request.timeout_ms = p.timeout_ms;
   request.kill_grace_ms = p.kill_grace_ms;
   request.stop_signal = p.stop_signal;
   request.max_output_bytes = p.max_output_bytes;
   return request;
-}
-
-// What exec.run reserves for its reply: both streams at their max_output_bytes, plus the rest.
-std::size_t reply_estimate(const json::value& params) {
-  std::uint64_t max_output = proto::ExecParams{}.max_output_bytes;
-  const json::object* object = params.if_object();
-  const json::value* asked = object ? object->if_contains("max_output_bytes") : nullptr;
-  std::uint64_t value = 0;
-  if (asked && proto::decode_value(*asked, value) && value > 0 && value <= proto::kMaxOutputLimit) {
-    max_output = value;
-  }
-  return static_cast<std::size_t>(2 * max_output + 4096);
-}
-
-std::string fingerprint_of(const json::value& params) {
-  json::object copy = params.as_object();
-  copy.erase("stream");
-  return json::serialize(copy);
 }
 
 asio::awaitable<rpc::MethodResult> run_exec(ApiContext& context, json::value params,
@@ -149,7 +89,7 @@ asio::awaitable<rpc::MethodResult> run_exec(ApiContext& context, json::value par
     co_return make_error(ErrorCode::kCancelled, "the client went away before the exec started");
   }
   auto started = context.execs.start(to_request(*decoded), std::move(on_output), owner, key,
-                                     key.empty() ? std::string() : fingerprint_of(params));
+                                     key.empty() ? std::string() : proto::exec_fingerprint(params));
   if (!started) co_return started.error();
   if (stream) {
     *streamer = std::make_unique<OutputStreamer>(context.events, connection,
@@ -161,9 +101,7 @@ asio::awaitable<rpc::MethodResult> run_exec(ApiContext& context, json::value par
   std::shared_ptr<exec::Exec> exec = started->exec;
   co_await exec->wait();
   if (*streamer) (*streamer)->flush();
-  json::object result = encode_result(*exec, started->id);
-  if (started->reused) result.emplace("reused", true);
-  co_return result;
+  co_return encode_result(*exec, started->id, started->reused);
 }
 
 }  // namespace
@@ -174,7 +112,7 @@ void register_exec_methods(rpc::Dispatcher& dispatcher, ApiContext& context) {
       [&context](const json::value& params, const rpc::CallContext& call) {
         return run_exec(context, params, call.connection);
       },
-      reply_estimate);
+      proto::exec_reply_estimate);
 }
 
 }  // namespace taskd::api

@@ -15,11 +15,4 @@ json::object encode_log_slice(const std::string& file, const supervisor::LogSlic
                       {"reset", slice.reset}};
 }
 
-json::array string_array(const std::vector<std::string>& strings) {
-  json::array out;
-  out.reserve(strings.size());
-  for (const auto& text : strings) out.emplace_back(text);
-  return out;
-}
-
 }  // namespace taskd::api

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "daemon/supervisor/log_reader.h"
+#include "proto/json_encode.h"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -13,6 +14,6 @@ namespace taskd::api {
 
 // A slice of a log file as programs.tail and daemon.tail answer it (text, or base64 bytes).
 boost::json::object encode_log_slice(const std::string& file, const supervisor::LogSlice& slice);
-boost::json::array string_array(const std::vector<std::string>& strings);
+using proto::string_array;
 
 }  // namespace taskd::api

@@ -5,11 +5,14 @@
 #pragma once
 
 #include "common/error.h"
-#include "daemon/tasks/task_spec.h"
+#include "common/task_spec.h"
 
 namespace taskd::tasks {
 
 // Everything but `run` steps. The path has been checked by check_setup_path(). Thread-safe.
 Result<void> apply_file_step(const SetupStep& step);
+
+// "write", "mkdir", ..., "run": the names the wire uses, for messages.
+std::string_view step_kind_name(SetupStep::Kind kind);
 
 }  // namespace taskd::tasks

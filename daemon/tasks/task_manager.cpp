@@ -7,6 +7,7 @@
 #include "daemon/exec/exec.h"
 #include "daemon/tasks/file_steps.h"
 #include "daemon/tasks/path_policy.h"
+#include "daemon/tasks/task_file.h"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -36,9 +37,9 @@ constexpr std::uint64_t kLogMaxBytes = 50 * 1024 * 1024;
 constexpr int kLogBackups = 3;
 
 // A task's main process: its output appended to the task's stdout.log and stderr.log.
-process::ChildSpec main_process_spec(const CommandSpec& command, const std::string& task_dir) {
+process::ChildSpec main_process_spec(const TaskCommand& process, const std::string& task_dir) {
   process::ChildSpec spec;
-  spec.command = {command.argv, command.env, command.cwd, command.umask, command.user};
+  spec.command = process.command;
   spec.out = process::Output::log_file(task_dir + "/stdout.log", kLogMaxBytes, kLogBackups,
                                        LogChannel::kTask);
   spec.err = process::Output::log_file(task_dir + "/stderr.log", kLogMaxBytes, kLogBackups,
@@ -46,10 +47,10 @@ process::ChildSpec main_process_spec(const CommandSpec& command, const std::stri
   return spec;
 }
 
-exec::ExecRequest command_request(const CommandSpec& command, std::int64_t default_timeout_ms) {
+exec::ExecRequest command_request(const TaskCommand& run, std::int64_t default_timeout_ms) {
   exec::ExecRequest request;
-  request.command = {command.argv, command.env, command.cwd, command.umask, command.user};
-  request.timeout_ms = command.timeout_ms > 0 ? command.timeout_ms : default_timeout_ms;
+  request.command = run.command;
+  request.timeout_ms = run.timeout_ms > 0 ? run.timeout_ms : default_timeout_ms;
   request.max_output_bytes = kCommandOutputLimit;
   return request;
 }
@@ -88,16 +89,12 @@ std::string_view poll_status_name(PollResult::Status status) {
   return "ERROR";
 }
 
-TaskManager::TaskManager(asio::io_context& io, process::Reaper& reaper, std::string data_dir,
-                         TaskCodec codec)
-    : io_(io),
-      reaper_(reaper),
-      store_(data_dir + "/tasks", std::move(codec)),
-      file_work_(kFileWorkThreads) {}
+TaskManager::TaskManager(asio::io_context& io, process::Reaper& reaper, std::string data_dir)
+    : io_(io), reaper_(reaper), store_(data_dir + "/tasks"), file_work_(kFileWorkThreads) {}
 
 void TaskManager::load() {
   for (auto& record : store_.load_all()) {
-    auto spec = store_.codec().decode_spec(record.spec_json);
+    auto spec = decode_task_spec_json(record.spec_json);
     if (!spec) {
       log(LogChannel::kTask)
           .error("skipping task {}: its spec no longer decodes: {}", record.id,

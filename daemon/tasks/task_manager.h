@@ -37,21 +37,12 @@ struct DesiredTask {
   std::string spec_json;
 };
 
-struct SyncReport {
-  std::vector<std::string> created;
-  std::vector<std::string> replaced;
-  std::vector<std::string> deleted;
-  std::vector<std::string> unchanged;
-  std::vector<std::pair<std::string, std::string>> failed;  // id, setup failure or error
-};
-
 class TaskManager {
  public:
   // type: created, ready, failed, process_started, process_exited, done, deleted
   using OnEvent = std::function<void(std::string_view type, const TaskRecord& record)>;
 
-  TaskManager(boost::asio::io_context& io, process::Reaper& reaper, std::string data_dir,
-              TaskCodec codec);
+  TaskManager(boost::asio::io_context& io, process::Reaper& reaper, std::string data_dir);
 
   // Reads the tasks left by an earlier run. Processes cannot be re-adopted.
   void load();

@@ -4,6 +4,7 @@
 #include "common/ids.h"
 #include "common/log.h"
 #include "daemon/tasks/path_policy.h"
+#include "daemon/tasks/task_file.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,12 +14,11 @@
 
 namespace taskd::tasks {
 
-TaskStore::TaskStore(std::string root, TaskCodec codec)
-    : root_(std::move(root)), codec_(std::move(codec)) {}
+TaskStore::TaskStore(std::string root) : root_(std::move(root)) {}
 
 Result<void> TaskStore::save(const TaskRecord& record) {
   if (auto made = create_directories_durably(dir_of(record.id)); !made) return made.error();
-  return write_file_atomically(dir_of(record.id) + "/task.json", codec_.encode(record));
+  return write_file_atomically(dir_of(record.id) + "/task.json", encode_task_file(record));
 }
 
 std::vector<TaskRecord> TaskStore::load_all() {
@@ -47,7 +47,7 @@ std::optional<TaskRecord> TaskStore::load_one(const std::string& id) {
     return std::nullopt;
   }
   auto text = read_whole_file(path);
-  auto record = text ? codec_.decode(*text) : Result<TaskRecord>(text.error());
+  auto record = text ? decode_task_file(*text) : Result<TaskRecord>(text.error());
   if (!record || record->id != id) {
     log(LogChannel::kTask)
         .error("skipping unreadable task state path={} error={}", path,

@@ -106,7 +106,7 @@ void fan_out(const Options& o) {
         std::string conf = dir + "/" + id + ".conf";
         json::value spec = {
             {"setup", {{{"kind", "write"}, {"path", conf}, {"content", "port=oops\n"}}}},
-            {"check", {{"command", {"grep", "-q", "port=80", conf}}}}};
+            {"check", {{"cmd", {"grep", "-q", "port=80", conf}}}}};
         auto created = call(*client, "tasks.create", {{"id", id}, {"spec", spec}});
         auto acted = call(*client, "exec.run", {{"cmd", {"sh", "-c", "echo port=80 > " + conf}}});
         auto polled = call(*client, "tasks.poll", {{"id", id}});

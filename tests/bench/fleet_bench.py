@@ -50,7 +50,7 @@ async def fleet_run(daemons: list[support.LocalDaemon], episodes: int) -> tuple[
             task_id = f"ep{e}"
             conf = f"{directory}/{task_id}.conf"
             spec = {"setup": [{"kind": "write", "path": conf, "content": "port=oops\n"}],
-                    "check": {"command": ["grep", "-q", "port=80", conf]}}
+                    "check": {"cmd": ["grep", "-q", "port=80", conf]}}
             created = await client.tasks.create(task_id, spec)
             await client.exec(["sh", "-c", f"echo port=80 > {conf}"])
             polled = await client.tasks.poll(task_id)

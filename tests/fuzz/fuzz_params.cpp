@@ -1,19 +1,22 @@
 // Fuzzes the params decoding of every method. Input: the method name, a newline, then the params
 // as JSON ("exec.run\n{\"cmd\":[\"true\"]}"); without a newline the params are absent. Each method
-// goes to the decoder the daemon's api layer calls for it (proto/*_types, daemon/api/task_json).
+// goes to the decoder the daemon's api layer calls for it (proto/*_types; task.json is
+// daemon/tasks/task_file).
 // A decoder must either fail with -32602 naming a field, or give values inside the documented
 // ranges; a decoded task spec must survive task.json (encode, decode) unchanged.
 //
 // The pseudo-method "@task.json" takes the rest of the input as a task.json file instead.
 #include "common/ids.h"
-#include "daemon/api/task_json.h"
 #include "daemon/tasks/path_policy.h"
+#include "daemon/tasks/task_file.h"
 #include "fuzz_check.h"
 #include "proto/daemon_types.h"
 #include "proto/exec_types.h"
 #include "proto/methods.h"
 #include "proto/params.h"
 #include "proto/programs_types.h"
+#include "proto/session_types.h"
+#include "proto/task_types.h"
 
 #include <boost/json/parse.hpp>
 
@@ -48,16 +51,22 @@ void expect(const Result<T>& decoded, Check check) {
 }
 
 void no_params(const json::value& params) {
-  // daemon.version/health/shutdown, tasks.list, session.state: exactly what api/*_methods do.
-  auto done = taskd::proto::Fields(params).finish();
+  // daemon.version/health/shutdown, tasks.list, session.state.
+  auto done = taskd::proto::decode_no_params(params);
   if (!done) check_error(done.error());
+}
+
+void id_params(const json::value& params) {
+  expect(taskd::proto::decode_id_params(params), [](const std::string&) {});
 }
 
 void exec_run(const json::value& params) {
   expect(taskd::proto::decode_exec_params(params), [](const taskd::proto::ExecParams& p) {
-    FUZZ_CHECK(!p.cmd.empty() && !p.cmd.front().empty(), "exec names a program");
-    for (const auto& word : p.cmd) FUZZ_CHECK(word.find('\0') == std::string::npos, "no NUL");
-    for (const auto& [key, value] : p.env) {
+    const taskd::CommandSpec& command = p.command;
+    FUZZ_CHECK(!command.argv.empty() && !command.argv.front().empty(), "exec names a program");
+    for (const auto& word : command.argv)
+      FUZZ_CHECK(word.find('\0') == std::string::npos, "no NUL");
+    for (const auto& [key, value] : command.env) {
       FUZZ_CHECK(!key.empty() && key.find('=') == std::string::npos, "env names are valid");
       FUZZ_CHECK(key.find('\0') == std::string::npos && value.find('\0') == std::string::npos,
                  "env holds no NUL");
@@ -66,7 +75,7 @@ void exec_run(const json::value& params) {
     FUZZ_CHECK(p.max_output_bytes >= 1 && p.max_output_bytes <= taskd::proto::kMaxOutputLimit,
                "max_output_bytes in range");
     FUZZ_CHECK(p.stop_signal >= 1 && p.stop_signal < NSIG, "a real stop signal");
-    FUZZ_CHECK(!p.umask || *p.umask <= 0777, "umask in range");
+    FUZZ_CHECK(!command.umask || *command.umask <= 0777, "umask in range");
     FUZZ_CHECK(p.request_key.size() <= 256, "request_key bounded");
   });
 }
@@ -100,83 +109,47 @@ constexpr auto any_value = [](const auto&) {};
 // the task store treat it: the spec kept in task.json must decode to the same spec at restart.
 // (Compared as JSON, not field by field: the same JSON decodes to the same spec, and this way the
 // fuzzer does not break when a spec field is added or renamed.)
+void check_task(const taskd::proto::TaskParams& task) {
+  (void)taskd::is_valid_task_id(task.id);
+  for (const auto& step : task.spec.setup) (void)taskd::tasks::check_setup_path(step.path);
+  FUZZ_CHECK(taskd::tasks::decode_task_spec_json(task.spec_json).has_value(),
+             "the canonical spec decodes again");
+  FUZZ_CHECK(taskd::proto::canonical_spec_json(json::parse(task.spec_json)) == task.spec_json,
+             "the canonical spec is canonical");
+  taskd::tasks::TaskRecord record;
+  record.id = task.id;
+  record.spec_json = task.spec_json;
+  auto file = taskd::tasks::decode_task_file(taskd::tasks::encode_task_file(record));
+  FUZZ_CHECK(file.has_value(), "task.json written by the daemon reads back");
+  FUZZ_CHECK(file->id == record.id && file->spec_json == record.spec_json,
+             "task.json keeps the id and the spec");
+}
+
 void task_params(const json::value& params, const std::string& path) {
-  expect(taskd::api::decode_task_params(params, path), [&](const taskd::api::TaskParams& task) {
-    (void)taskd::is_valid_task_id(task.id);
-    for (const auto& step : task.spec.setup) (void)taskd::tasks::check_setup_path(step.path);
-    FUZZ_CHECK(taskd::api::decode_task_spec_json(task.spec_json).has_value(),
-               "the canonical spec decodes again");
-    FUZZ_CHECK(json::parse(task.spec_json) == params.as_object().at("spec"),
-               "the canonical spec is the spec as given");
-    taskd::tasks::TaskRecord record;
-    record.id = task.id;
-    record.spec_json = task.spec_json;
-    auto file = taskd::api::decode_task_file(taskd::api::encode_task_file(record));
-    FUZZ_CHECK(file.has_value(), "task.json written by the daemon reads back");
-    FUZZ_CHECK(file->id == record.id && file->spec_json == record.spec_json,
-               "task.json keeps the id and the spec");
-  });
+  expect(taskd::proto::decode_task_params(params, path),
+         [&](const taskd::proto::TaskParams& task) { check_task(task); });
 }
 
-// --- Decoding that still lives inside api lambdas (daemon/api/*_methods.cpp). These mirror it
-// field for field until the architecture issue moves it into proto/; keep them in step.
-
-void mirror_daemon_tail(const json::value& params) {  // daemon_methods.cpp tail_daemon_log
-  std::optional<std::int64_t> offset;
-  std::int64_t length = 1600;
-  taskd::proto::Fields fields(params);
-  fields.optional("offset", offset).optional("length", length);
-  if (fields.ok() && (length < 0 || length > taskd::proto::kMaxTailLength))
-    fields.fail("length", "must be from 0 to 1048576");
-  if (auto done = fields.finish(); !done) check_error(done.error());
+void tasks_delete(const json::value& params) {
+  expect(taskd::proto::decode_task_delete_params(params),
+         [](const taskd::proto::TaskDeleteParams& p) {
+           FUZZ_CHECK(p.grace_ms >= 0, "grace not negative");
+         });
 }
 
-void mirror_task_id(const json::value& params, bool with_grace) {  // tasks_methods.cpp decode_id
-  std::string id;
-  std::int64_t grace_ms = 5000;
-  taskd::proto::Fields fields(params);
-  fields.required("id", id);
-  if (with_grace) fields.optional("grace_ms", grace_ms);
-  if (with_grace && fields.ok() && grace_ms < 0) fields.fail("grace_ms", "must not be negative");
-  if (auto done = fields.finish(); !done) check_error(done.error());
+void tasks_sync(const json::value& params) {
+  expect(taskd::proto::decode_tasks_sync_params(params),
+         [](const taskd::proto::TasksSyncParams& p) {
+           FUZZ_CHECK(p.grace_ms >= 0, "grace not negative");
+           for (const auto& task : p.tasks) check_task(task);
+         });
 }
 
-void mirror_tasks_sync(const json::value& params) {  // tasks_methods.cpp sync_tasks
-  taskd::proto::Fields fields(params);
-  json::value list;
-  std::int64_t grace_ms = 5000;
-  fields.required("tasks", list).optional("grace_ms", grace_ms);
-  if (fields.ok() && !list.is_array()) fields.fail("tasks", "must be an array of {id, spec}");
-  if (auto done = fields.finish(); !done) return check_error(done.error());
-  for (std::size_t i = 0; i < list.as_array().size(); ++i)
-    task_params(list.as_array()[i], "tasks[" + std::to_string(i) + "]");
-}
-
-void mirror_session_open(const json::value& params) {  // sessions_methods.cpp open_session
-  std::string id, model, thinking_level, working_folder;
-  std::vector<std::string> agent;
-  taskd::proto::Fields fields(params);
-  fields.required("id", id)
-      .optional("model", model)
-      .optional("thinking_level", thinking_level)
-      .optional("working_folder", working_folder)
-      .optional("agent", agent);
-  if (auto done = fields.finish(); !done) check_error(done.error());
-}
-
-void mirror_session_id(const json::value& params) {  // sessions_methods.cpp decode_id
-  std::string id;
-  taskd::proto::Fields fields(params);
-  fields.required("id", id);
-  if (auto done = fields.finish(); !done) check_error(done.error());
-}
-
-void mirror_session_prompt(const json::value& params) {  // sessions_methods.cpp, session.prompt
-  std::string message;
-  std::optional<std::string> id;
-  taskd::proto::Fields fields(params);
-  fields.required("message", message).optional("id", id);
-  if (auto done = fields.finish(); !done) check_error(done.error());
+void daemon_tail(const json::value& params) {
+  expect(taskd::proto::decode_daemon_tail_params(params),
+         [](const taskd::proto::DaemonTailParams& p) {
+           FUZZ_CHECK(p.length >= 0 && p.length <= taskd::proto::kMaxTailLength, "length in range");
+         });
 }
 
 const std::map<std::string_view, Decoder>& decoders() {
@@ -184,7 +157,7 @@ const std::map<std::string_view, Decoder>& decoders() {
       {method::kDaemonVersion, no_params},
       {method::kDaemonHealth, no_params},
       {method::kDaemonShutdown, no_params},
-      {method::kDaemonTail, mirror_daemon_tail},
+      {method::kDaemonTail, daemon_tail},
       {method::kDaemonReload,
        [](const json::value& p) { expect(taskd::proto::decode_reload_params(p), any_value); }},
       {method::kEventsSubscribe,
@@ -203,15 +176,21 @@ const std::map<std::string_view, Decoder>& decoders() {
        [](const json::value& p) { expect(taskd::proto::decode_input_params(p), any_value); }},
       {method::kExecRun, exec_run},
       {method::kTasksCreate, [](const json::value& p) { task_params(p, ""); }},
-      {method::kTasksGet, [](const json::value& p) { mirror_task_id(p, false); }},
-      {method::kTasksPoll, [](const json::value& p) { mirror_task_id(p, false); }},
-      {method::kTasksDelete, [](const json::value& p) { mirror_task_id(p, true); }},
+      {method::kTasksGet, id_params},
+      {method::kTasksPoll, id_params},
+      {method::kTasksDelete, tasks_delete},
       {method::kTasksList, no_params},
-      {method::kTasksSync, mirror_tasks_sync},
-      {method::kSessionOpen, mirror_session_open},
-      {method::kSessionSwitch, mirror_session_id},
-      {method::kSessionStop, mirror_session_id},
-      {method::kSessionPrompt, mirror_session_prompt},
+      {method::kTasksSync, tasks_sync},
+      {method::kSessionOpen,
+       [](const json::value& p) {
+         expect(taskd::proto::decode_session_open_params(p), any_value);
+       }},
+      {method::kSessionSwitch, id_params},
+      {method::kSessionStop, id_params},
+      {method::kSessionPrompt,
+       [](const json::value& p) {
+         expect(taskd::proto::decode_session_prompt_params(p), any_value);
+       }},
       {method::kSessionState, no_params},
   };
   return table;
@@ -220,11 +199,12 @@ const std::map<std::string_view, Decoder>& decoders() {
 // task.json as TaskManager::load reads it at start (the record, then its spec: a task whose
 // spec does not decode is skipped): whatever it keeps, it writes back the same.
 void task_file(std::string_view text) {
-  auto record = taskd::api::decode_task_file(text);
-  if (!record || !taskd::api::decode_task_spec_json(record->spec_json)) return;
-  auto again = taskd::api::decode_task_file(taskd::api::encode_task_file(*record));
+  namespace tasks = taskd::tasks;
+  auto record = tasks::decode_task_file(text);
+  if (!record || !tasks::decode_task_spec_json(record->spec_json)) return;
+  auto again = tasks::decode_task_file(tasks::encode_task_file(*record));
   FUZZ_CHECK(again.has_value(), "a task.json the store read is written back readable");
-  FUZZ_CHECK(taskd::api::encode_task_file(*again) == taskd::api::encode_task_file(*record),
+  FUZZ_CHECK(tasks::encode_task_file(*again) == tasks::encode_task_file(*record),
              "task.json survives a rewrite unchanged");
 }
 

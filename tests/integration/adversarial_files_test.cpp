@@ -57,7 +57,7 @@ TEST(AdversarialFiles, ChildOutputCannotForgeALogLine) {
   RpcTestClient client(daemon.socket_path());
   std::string forged = "[2020-01-01 00:00:00.000] [taskd] [critical] forged by the agent";
   std::string script = "printf 'oops\\n" + forged + "\\n\\033[2J\\r' >&2; exit 1";
-  json::object step{{"kind", "run"}, {"command", {"sh", "-c", script}}, {"user", "nobody"}};
+  json::object step{{"kind", "run"}, {"cmd", {"sh", "-c", script}}, {"user", "nobody"}};
   auto reply = client.call("tasks.create",
                            {{"id", "inject"}, {"spec", {{"setup", json::array{step}}}}}, 30000);
   ASSERT_EQ(reply.at("result").at("result").as_string(), "FAIL") << json::serialize(reply);

@@ -200,7 +200,7 @@ TEST(AdversarialSpawn, ARestartAfterKillMinusNineLeavesOneCopyOfEachChild) {
         {{"id", "t"},
          {"spec",
           {{"process",
-            {{"command", {fake_child_binary(), "--out", task_marker, "--sleep", "600000"}}}}}}});
+            {{"cmd", {fake_child_binary(), "--out", task_marker, "--sleep", "600000"}}}}}}});
     old_task = task.at("task").at("status").at("state").at("running").at("pid").as_int64();
   }
   ASSERT_TRUE(process_alive(static_cast<pid_t>(old_program)));

@@ -140,7 +140,7 @@ TEST(TaskDurability, AKillDuringSetupLeavesAFailedTaskNotNothing) {
   Daemon daemon;
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
-  json::object slow{{"kind", "run"}, {"command", {"sleep", "100.44"}}};
+  json::object slow{{"kind", "run"}, {"cmd", {"sleep", "100.44"}}};
   ASSERT_TRUE(client.send_line(create_line(1, "slow", {{"setup", {slow}}})));
   std::string state = daemon.data_dir() + "/tasks/slow/task.json";
   bool saved = wait_until([&] { return path_exists(state); });
@@ -191,7 +191,7 @@ TEST(TaskDurability, KillNineDuringConcurrentCreatesLosesNoAcknowledgedTask) {
     for (int i = 0; i < kPerClient; ++i) {
       std::string id = "c" + std::to_string(c) + "-" + std::to_string(i);
       json::object spec{{"setup", {write_step(work.file(id)), write_step(work.file(id + ".b"))}},
-                        {"process", {{"command", {"sleep", "100.55"}}}}};
+                        {"process", {{"cmd", {"sleep", "100.55"}}}}};
       ASSERT_TRUE(clients.back()->send_line(create_line(i + 1, id, std::move(spec))));
     }
   }

@@ -204,8 +204,7 @@ TEST_F(AdversarialTasks, OversizedIdsAreRefusedNotWrapped) {
   EXPECT_FALSE(path_exists(work.file("owned")));
   std::string out = work.file("whoami");
   auto run = create(
-      "run",
-      {{{"kind", "run"}, {"command", {"sh", "-c", "id -u > " + out}}, {"user", "4294967296"}}});
+      "run", {{{"kind", "run"}, {"cmd", {"sh", "-c", "id -u > " + out}}, {"user", "4294967296"}}});
   EXPECT_EQ(field(run), "spec.setup[0].user") << json::serialize(run);
   EXPECT_FALSE(path_exists(out)) << "ran as uid " << read_file(out);
   auto exec = call("exec.run", {{"cmd", {"id", "-u"}}, {"user", "4294967296"}});
@@ -229,10 +228,10 @@ TEST_F(AdversarialTasks, NulBytesAreRefusedWhereTheyReachASystemCall) {
     std::string field;
   };
   std::vector<Case> cases = {
-      {{{"command", {"true", nul}}}, "spec.process.command"},
-      {{{"command", {"true"}}, {"cwd", nul}}, "spec.process.cwd"},
-      {{{"command", {"true"}}, {"user", nul}}, "spec.process.user"},
-      {{{"command", {"true"}}, {"env", {{"K", nul}}}}, "spec.process.env"},
+      {{{"cmd", {"true", nul}}}, "spec.process.cmd"},
+      {{{"cmd", {"true"}}, {"cwd", nul}}, "spec.process.cwd"},
+      {{{"cmd", {"true"}}, {"user", nul}}, "spec.process.user"},
+      {{{"cmd", {"true"}}, {"env", {{"K", nul}}}}, "spec.process.env"},
   };
   for (const auto& c : cases) {
     auto reply = call("tasks.create", {{"id", "p"}, {"spec", {{"process", c.process}}}});
@@ -246,7 +245,7 @@ TEST_F(AdversarialTasks, NulBytesAreRefusedWhereTheyReachASystemCall) {
 TEST_F(AdversarialTasks, SyncWithOneInvalidEntryChangesNothing) {
   create("a", {});
   auto b =
-      call("tasks.create", {{"id", "b"}, {"spec", {{"process", {{"command", {"sleep", "100"}}}}}}});
+      call("tasks.create", {{"id", "b"}, {"spec", {{"process", {{"cmd", {"sleep", "100"}}}}}}});
   auto pid = b.at("result").at("task").at("status").at("state").at("running").at("pid").as_int64();
   auto bad_id = call(
       "tasks.sync",

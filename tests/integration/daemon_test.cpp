@@ -26,7 +26,7 @@ TEST(Daemon, VersionAndHealthRoundTrip) {
   ASSERT_TRUE(daemon.start()) << daemon.startup_error();
   RpcTestClient client(daemon.socket_path());
   auto version = client.call("daemon.version");
-  EXPECT_EQ(version.at("result").at("protocol").as_string(), "1.1");
+  EXPECT_EQ(version.at("result").at("protocol").as_string(), "1.2");
   EXPECT_EQ(version.at("result").at("version").as_string(), TASKD_VERSION);
   auto health = client.call("daemon.health");
   EXPECT_TRUE(health.at("result").at("ok").as_bool());

@@ -55,7 +55,7 @@ TEST_F(Tasks, EverySetupStepKind) {
                   {{"kind", "write"}, {"path", path("gone")}, {"content", "x"}},
                   {{"kind", "remove"}, {"path", path("gone")}},
                   {{"kind", "remove"}, {"path", path("never-existed")}},
-                  {{"kind", "run"}, {"command", {"sh", "-c", "echo ran > " + path("ran")}}}}}});
+                  {{"kind", "run"}, {"cmd", {"sh", "-c", "echo ran > " + path("ran")}}}}}});
   EXPECT_EQ(r.at("result").as_string(), "READY") << json::serialize(r);
   EXPECT_EQ(read_file(path("a/b/file.txt")), "hello\n");
   struct stat st {};
@@ -88,10 +88,10 @@ TEST_F(Tasks, EachStepKindFailsCleanly) {
        "No such file or directory"},
       {{{"kind", "chown"}, {"path", "/tmp"}, {"owner", "no-such-user-xyz"}}, "no such user"},
       {{{"kind", "symlink"}, {"path", "/tmp"}, {"target", "/x"}}, "File exists"},
-      {{{"kind", "run"}, {"command", {"sh", "-c", "echo broken >&2; exit 4"}}},
+      {{{"kind", "run"}, {"cmd", {"sh", "-c", "echo broken >&2; exit 4"}}},
        "exit status 4: broken"},
-      {{{"kind", "run"}, {"command", {"/no/such/binary"}}}, "cannot execute"},
-      {{{"kind", "run"}, {"command", {"sleep", "5"}}, {"timeout_ms", 100}}, "timed out"},
+      {{{"kind", "run"}, {"cmd", {"/no/such/binary"}}}, "cannot execute"},
+      {{{"kind", "run"}, {"cmd", {"sleep", "5"}}, {"timeout_ms", 100}}, "timed out"},
   };
   for (std::size_t i = 0; i < cases.size(); ++i) {
     auto r = create("fail" + std::to_string(i), {{"setup", {cases[i].step}}});
@@ -106,7 +106,7 @@ TEST_F(Tasks, EachStepKindFailsCleanly) {
 TEST_F(Tasks, FailReportsTheFailingStepAndStopsThere) {
   auto r = create("partial", {{"setup",
                                {{{"kind", "write"}, {"path", path("first")}, {"content", "1"}},
-                                {{"kind", "run"}, {"command", {"false"}}},
+                                {{"kind", "run"}, {"cmd", {"false"}}},
                                 {{"kind", "write"}, {"path", path("third")}, {"content", "3"}}}}});
   EXPECT_EQ(r.at("result").as_string(), "FAIL");
   EXPECT_EQ(r.at("failed_step").as_int64(), 1);
@@ -160,7 +160,7 @@ TEST_F(Tasks, PollGoesFromInProgressToDoneWhenTheCheckPasses) {
   std::string flag = path("solved");
   create("rl", {{"setup",
                  {{{"kind", "write"}, {"path", path("broken.conf")}, {"content", "port=oops\n"}}}},
-                {"check", {{"command", {"test", "-e", flag}}}}});
+                {"check", {{"cmd", {"test", "-e", flag}}}}});
   EXPECT_EQ(poll("rl"), "INPROGRESS");
   EXPECT_EQ(poll("rl"), "INPROGRESS");
   write_file(flag, "");
@@ -171,22 +171,22 @@ TEST_F(Tasks, PollGoesFromInProgressToDoneWhenTheCheckPasses) {
 }
 
 TEST_F(Tasks, CheckThatCannotRunIsAnError) {
-  create("c", {{"check", {{"command", {"/no/such/check"}}}}});
+  create("c", {{"check", {{"cmd", {"/no/such/check"}}}}});
   EXPECT_TRUE(poll("c").starts_with("ERROR:check failed to run: cannot execute")) << poll("c");
 }
 
 TEST_F(Tasks, DeadlineGivesError) {
   // One deadline that cannot pass during the test and one that must: no timing assumptions.
-  create("early", {{"deadline_ms", 3600000}, {"check", {{"command", {"false"}}}}});
-  create("late", {{"deadline_ms", 300}, {"check", {{"command", {"false"}}}}});
+  create("early", {{"deadline_ms", 3600000}, {"check", {{"cmd", {"false"}}}}});
+  create("late", {{"deadline_ms", 300}, {"check", {{"cmd", {"false"}}}}});
   EXPECT_EQ(poll("early"), "INPROGRESS");
   EXPECT_TRUE(wait_until([&] { return poll("late") == "ERROR:deadline passed (300 ms)"; }));
   EXPECT_EQ(poll("early"), "INPROGRESS");
 }
 
 TEST_F(Tasks, ProcessOutcomeWithoutCheck) {
-  create("ok", {{"process", {{"command", {"sh", "-c", "echo working; exit 0"}}}}});
-  create("bad", {{"process", {{"command", {"sh", "-c", "exit 3"}}}}});
+  create("ok", {{"process", {{"cmd", {"sh", "-c", "echo working; exit 0"}}}}});
+  create("bad", {{"process", {{"cmd", {"sh", "-c", "exit 3"}}}}});
   ASSERT_TRUE(wait_until([&] { return poll("ok") == "DONE"; }));
   ASSERT_TRUE(wait_until([&] { return poll("bad") != "INPROGRESS"; }));
   EXPECT_EQ(poll("bad"), "ERROR:process error: exit status 3");
@@ -200,7 +200,7 @@ TEST_F(Tasks, ProcessOutcomeWithoutCheck) {
 }
 
 TEST_F(Tasks, DeleteStopsTheProcessAndIsIdempotent) {
-  auto r = create("svc", {{"process", {{"command", {"sleep", "100"}}}}});
+  auto r = create("svc", {{"process", {{"cmd", {"sleep", "100"}}}}});
   auto pid = r.at("task").at("status").at("state").at("running").at("pid").as_int64();
   EXPECT_TRUE(process_alive(static_cast<pid_t>(pid)));
   auto deleted = call("tasks.delete", {{"id", "svc"}}).at("result");
@@ -213,7 +213,7 @@ TEST_F(Tasks, DeleteStopsTheProcessAndIsIdempotent) {
 }
 
 TEST_F(Tasks, SyncCreatesDeletesLeavesAloneAndReplaces) {
-  json::object keep{{"process", {{"command", {"sleep", "100"}}}}};
+  json::object keep{{"process", {{"cmd", {"sleep", "100"}}}}};
   create("keep", keep);
   create("drop", json::object{});
   create("change", json::object{});
@@ -224,7 +224,7 @@ TEST_F(Tasks, SyncCreatesDeletesLeavesAloneAndReplaces) {
                         .at("running")
                         .at("pid");
   // Same spec with keys in another order is still the same spec.
-  json::object keep_reordered{{"process", {{"command", {"sleep", "100"}}}}};
+  json::object keep_reordered{{"process", {{"cmd", {"sleep", "100"}}}}};
   auto report = call("tasks.sync", {{"tasks",
                                      {{{"id", "keep"}, {"spec", keep_reordered}},
                                       {{"id", "change"}, {"spec", {{"deadline_ms", 5000}}}},
@@ -243,8 +243,25 @@ TEST_F(Tasks, SyncCreatesDeletesLeavesAloneAndReplaces) {
   EXPECT_EQ(call("tasks.list", nullptr).at("result").at("tasks").as_array().size(), 3u);
 }
 
+// A 1.1 client still says `command` (deprecated alias for protocol 1.2): the task runs, is echoed
+// with `cmd`, and the 1.2 spelling of the same spec leaves it alone in tasks.sync.
+TEST_F(Tasks, TheOldCommandSpellingIsReadAsCmd) {
+  auto created = create("old", {{"process", {{"command", {"sleep", "100"}}}}});
+  const auto& spec = created.at("task").at("spec").at("process");
+  EXPECT_EQ(json::serialize(spec), R"({"cmd":["sleep","100"]})");
+  auto report =
+      call("tasks.sync",
+           {{"tasks", {{{"id", "old"}, {"spec", {{"process", {{"cmd", {"sleep", "100"}}}}}}}}}})
+          .at("result");
+  EXPECT_EQ(json::serialize(report.at("unchanged")), R"(["old"])") << json::serialize(report);
+  auto both =
+      call("tasks.create",
+           {{"id", "both"}, {"spec", {{"check", {{"cmd", {"true"}}, {"command", {"true"}}}}}}});
+  EXPECT_EQ(both.at("error").at("data").at("field").as_string(), "spec.check.command");
+}
+
 TEST_F(Tasks, RestartKeepsTheListAndReportsLostProcesses) {
-  create("runner", {{"process", {{"command", {"sleep", "100.33"}}}}});
+  create("runner", {{"process", {{"cmd", {"sleep", "100.33"}}}}});
   create("finished", json::object{});
   EXPECT_EQ(poll("finished"), "DONE");
   client.reset();
@@ -280,7 +297,7 @@ TEST_F(Tasks, AThousandTasksCreatedAndListed) {
 }
 
 TEST_F(Tasks, TaskctlCommands) {
-  write_file(path("t.json"), R"({"id":"cli","spec":{"check":{"command":["false"]}}})");
+  write_file(path("t.json"), R"({"id":"cli","spec":{"check":{"cmd":["false"]}}})");
   auto created = daemon->taskctl({"task", "create", path("t.json")});
   EXPECT_EQ(created.out, "cli: READY\n");
   auto polled = daemon->taskctl({"task", "poll", "cli"});

@@ -45,7 +45,7 @@ class AsyncClientTest(unittest.IsolatedAsyncioTestCase):
             self.assertEqual((await client.tasks.poll("t"))["status"], "DONE")
             self.assertEqual([t["id"] for t in await client.tasks.list()], ["t"])
             self.assertTrue((await client.tasks.delete("t"))["deleted"])
-            self.assertEqual((await client.version())["protocol"], "1.1")
+            self.assertEqual((await client.version())["protocol"], "1.2")
         finally:
             await client.close()
 

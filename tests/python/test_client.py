@@ -63,7 +63,7 @@ class ClientTest(unittest.TestCase):
     def test_tasks_family(self) -> None:
         path = os.path.join(self.daemon.dir, "app.conf")
         spec = {"setup": [{"kind": "write", "path": path, "content": "port=oops\n"}],
-                "check": {"command": ["grep", "-q", "port=80", path]}}
+                "check": {"cmd": ["grep", "-q", "port=80", path]}}
         created = self.client.tasks.create("fix", spec)
         self.assertEqual(created["result"], "READY")
         self.assertEqual(self.client.tasks.poll("fix")["status"], "INPROGRESS")

@@ -36,7 +36,7 @@ class FleetTest(unittest.TestCase):
             async def episode(client: taskd.AsyncClient) -> str:
                 nonlocal count
                 marker = os.path.join(tempfile.gettempdir(), f"never-{os.getpid()}")
-                spec = {"check": {"command": ["test", "-e", marker]}}
+                spec = {"check": {"cmd": ["test", "-e", marker]}}
                 await client.tasks.create("ep", spec)
                 count += 1
                 if count == len(self.daemons):

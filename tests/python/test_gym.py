@@ -16,7 +16,7 @@ from taskd.gym import TaskEnv, VectorTaskEnv
 def broken_config_spec(directory: str) -> dict:
     conf = os.path.join(directory, "app.conf")
     return {"setup": [{"kind": "write", "path": conf, "content": "port=oops\n"}],
-            "check": {"command": ["grep", "-q", "port=80", conf]}}
+            "check": {"cmd": ["grep", "-q", "port=80", conf]}}
 
 
 class TaskEnvTest(unittest.TestCase):
@@ -72,7 +72,7 @@ class TaskEnvTest(unittest.TestCase):
 
     def test_failing_setup_raises(self) -> None:
         env = TaskEnv(self.daemons[0].address,
-                      {"setup": [{"kind": "run", "command": ["false"]}]})
+                      {"setup": [{"kind": "run", "cmd": ["false"]}]})
         self.addCleanup(env.close)
         with self.assertRaises(taskd.TaskSetupError) as failed:
             env.reset()

@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import RpcError
 
-PROTOCOL_VERSION = "1.1"
+PROTOCOL_VERSION = "1.2"
 
 
 def encode_request(request_id: int, method: str, params: dict[str, Any] | None) -> bytes:

@@ -1,23 +1,23 @@
 // What a task is, as plain data: setup steps, an optional main process, an optional check, a
-// deadline; and what is known about it (setup outcome, process state). The JSON form lives in
-// proto/task_types; this module never sees JSON.
+// deadline; and what is known about it (setup outcome, process state). Shared by the wire codec
+// (proto/task_types), the disk format (daemon/tasks/task_file) and the domain (daemon/tasks), so
+// it lives below all three; it never sees JSON.
 #pragma once
 
+#include "common/command_spec.h"
+
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace taskd::tasks {
 
-struct CommandSpec {
-  std::vector<std::string> argv;  // command + args
-  std::map<std::string, std::string> env;
-  std::string cwd;
-  std::optional<unsigned> umask;
-  std::string user;
-  std::int64_t timeout_ms = 0;  // run steps and checks; 0 = the default for that use
+// A task's process, check or run step: what to run, and for how long (run steps and checks).
+struct TaskCommand {
+  CommandSpec command;
+  std::int64_t timeout_ms = 0;  // 0 = the default for that use; the process has none
 };
 
 struct SetupStep {
@@ -32,17 +32,15 @@ struct SetupStep {
                                  // can write); by default any symlink fails the step
   bool parents = true;           // write, mkdir: create missing parent directories
   bool recursive = false;        // remove: whole trees
-  CommandSpec run;               // run
+  TaskCommand run;               // run
 };
 
 struct TaskSpec {
   std::vector<SetupStep> setup;
-  std::optional<CommandSpec> process;
-  std::optional<CommandSpec> check;
+  std::optional<TaskCommand> process;
+  std::optional<TaskCommand> check;
   std::int64_t deadline_ms = 0;  // 0: none; counted from creation
 };
-
-std::string_view step_kind_name(SetupStep::Kind kind);
 
 // The executor's process status shape.
 struct ProcessStatus {
@@ -71,6 +69,15 @@ struct TaskRecord {
   std::int64_t setup_duration_ms = 0;
   ProcessStatus process;
   bool done = false;  // a poll answered DONE once; DONE is final
+};
+
+// What tasks.sync did to each task.
+struct SyncReport {
+  std::vector<std::string> created;
+  std::vector<std::string> replaced;
+  std::vector<std::string> deleted;
+  std::vector<std::string> unchanged;
+  std::vector<std::pair<std::string, std::string>> failed;  // id, setup failure or error
 };
 
 }  // namespace taskd::tasks
