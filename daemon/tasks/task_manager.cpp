@@ -1,5 +1,6 @@
 #include "daemon/tasks/task_manager.h"
 
+#include "common/ids.h"
 #include "common/log.h"
 #include "common/signals.h"
 #include "common/wall_time.h"

@@ -1,6 +1,7 @@
 #include "daemon/tasks/task_store.h"
 
 #include "common/atomic_file.h"
+#include "common/ids.h"
 #include "common/log.h"
 #include "daemon/tasks/path_policy.h"
 

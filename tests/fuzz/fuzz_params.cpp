@@ -5,6 +5,7 @@
 // ranges; a decoded task spec must survive task.json (encode, decode) unchanged.
 //
 // The pseudo-method "@task.json" takes the rest of the input as a task.json file instead.
+#include "common/ids.h"
 #include "daemon/api/task_json.h"
 #include "daemon/tasks/path_policy.h"
 #include "fuzz_check.h"
