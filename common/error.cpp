@@ -16,11 +16,8 @@ std::string_view error_code_name(ErrorCode code) {
     case ErrorCode::kTimeout: return "TIMEOUT";
     case ErrorCode::kSwitchTimeout: return "SWITCH_TIMEOUT";
     case ErrorCode::kPiProcessDead: return "PI_PROCESS_DEAD";
-    case ErrorCode::kSyncConflict: return "SYNC_CONFLICT";
-    case ErrorCode::kSyncPolicyViolation: return "SYNC_POLICY_VIOLATION";
     case ErrorCode::kLimitExceeded: return "LIMIT_EXCEEDED";
     case ErrorCode::kInvalidConfig: return "INVALID_CONFIG";
-    case ErrorCode::kShuttingDown: return "SHUTTING_DOWN";
     case ErrorCode::kPermissionDenied: return "PERMISSION_DENIED";
     case ErrorCode::kIo: return "IO_ERROR";
     case ErrorCode::kCancelled: return "CANCELLED";

@@ -1,6 +1,5 @@
 #include "daemon/sessions/session_manager.h"
 
-#include "common/atomic_file.h"
 #include "common/ids.h"
 #include "common/log.h"
 #include "common/wall_time.h"
@@ -10,12 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstring>
-#include <filesystem>
 
 namespace taskd::sessions {
 namespace asio = boost::asio;
@@ -23,15 +17,10 @@ using S = SessionState;
 
 namespace {
 
-constexpr std::size_t kMaxTurnOutput = 1024 * 1024;
-
-// error.data.errno: the symbolic name ("ENOSPC"), unless the error already has one.
-Error with_errno(Error error, int number) {
-  for (const auto& [key, value] : error.data) {
-    if (key == "errno") return error;
-  }
-  const char* name = number > 0 ? ::strerrorname_np(number) : nullptr;
-  return name ? std::move(error).with("errno", name) : error;
+std::int64_t steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 // agent_end; when session.json could not be written it says so (code, message, errno): the turn
@@ -48,61 +37,41 @@ SessionEvent turn_end_event(const std::string& id, int turn, const std::string& 
   return event;
 }
 
-// session.json.tmp.PID files a crash left between write and rename: never state, only litter.
-std::size_t remove_stale_temp_files(const std::string& dir) {
-  std::size_t removed = 0;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.starts_with("session.json.tmp.") && ::unlink(entry.path().c_str()) == 0) ++removed;
-  }
-  return removed;
+// The agent's command, directory, user and TASKD_* environment (docs/agents.md).
+AgentLaunch launch_spec(const proto::SessionRecord& record, const std::string& dir,
+                        const std::string& default_user) {
+  AgentLaunch launch;
+  launch.command.argv = record.agent;
+  launch.command.cwd = dir + "/work";
+  launch.stderr_log = dir + "/agent.stderr.log";
+  launch.command.user = record.user.empty() ? default_user : record.user;
+  launch.command.env = {{"TASKD_TASK_ID", record.id},
+                        {"TASKD_SESSION_DIR", dir},
+                        {"TASKD_MODEL", record.model},
+                        {"TASKD_THINKING_LEVEL", record.thinking_level},
+                        {"TASKD_WORKING_FOLDER", record.working_folder}};
+  return launch;
 }
 
-bool warm_state(S state) {
-  return state == S::kCreating || state == S::kReady || state == S::kActive || state == S::kIdle;
-}
+bool refused(const Transition* row) { return row && row->refusal != Refusal::kNone; }
 
 }  // namespace
 
-std::string_view session_state_name(SessionState state) {
-  switch (state) {
-    case S::kMissing: return "missing";
-    case S::kCreating: return "creating";
-    case S::kReady: return "ready";
-    case S::kActive: return "active";
-    case S::kIdle: return "idle";
-    case S::kErrored: return "errored";
-    case S::kStopped: return "stopped";
-  }
-  return "missing";
-}
-
 SessionManager::SessionManager(asio::io_context& io, process::Reaper& reaper,
                                SessionSettings settings)
-    : io_(io), reaper_(reaper), settings_(std::move(settings)) {}
+    : io_(io),
+      reaper_(reaper),
+      settings_(std::move(settings)),
+      machine_settings_{settings_.wait_ready_line, settings_.switch_timeout_ms},
+      store_(settings_.dir),
+      pool_(settings_.max_warm) {}
 
 void SessionManager::load() {
-  std::error_code ec;
-  std::size_t stale = 0;
-  for (const auto& entry : std::filesystem::directory_iterator(settings_.dir, ec)) {
-    std::string id = entry.path().filename().string();
-    if (!entry.is_directory() || !is_valid_task_id(id)) continue;
-    stale += remove_stale_temp_files(entry.path().string());
-    auto text = read_whole_file(entry.path().string() + "/session.json");
-    if (!text) continue;
-    auto record = proto::decode_session_file(*text);
-    if (!record || record->id != id) {
-      log(LogChannel::kSess).error("skipping unreadable session.json of {}", id);
-      continue;
-    }
-    auto session = std::make_unique<Session>();
-    session->id = id;
-    session->state = S::kStopped;
-    session->record = std::move(*record);
-    sessions_[id] = std::move(session);
+  for (auto& record : store_.load()) {
+    std::string id = record.id;
+    sessions_[id] = std::make_unique<Session>(
+        Session{id, SessionMachine(machine_settings_, S::kStopped), std::move(record)});
   }
-  if (stale > 0) log(LogChannel::kSess).info("removed {} stale session.json.tmp file(s)", stale);
   if (!sessions_.empty())
     log(LogChannel::kSess).info("loaded {} stopped session(s) from disk", sessions_.size());
 }
@@ -124,15 +93,15 @@ SessionManager::Session* SessionManager::find(const std::string& id, std::uint64
 
 SessionInfo SessionManager::info(const Session& s) const {
   return SessionInfo{s.id,
-                     s.state,
+                     s.machine.state(),
                      s.agent && s.agent->running() ? s.agent->pid() : 0,
                      s.last_activity_ms,
                      s.record.turns.size(),
-                     s.turn_in_progress,
+                     s.agent && s.agent->turn_in_progress(),
                      s.record.model,
                      s.record.thinking_level,
                      s.record.working_folder,
-                     s.error};
+                     s.machine.error()};
 }
 
 std::vector<SessionInfo> SessionManager::list() const {
@@ -144,16 +113,19 @@ std::vector<SessionInfo> SessionManager::list() const {
 std::size_t SessionManager::warm() const {
   return static_cast<std::size_t>(
       std::count_if(sessions_.begin(), sessions_.end(),
-                    [](const auto& entry) { return warm_state(entry.second->state); }));
+                    [](const auto& entry) { return entry.second->machine.warm(); }));
 }
 
-Error SessionManager::bad_state(const Session* session, const std::string& id,
-                                std::string_view want) const {
-  std::string state(session_state_name(session ? session->state : S::kMissing));
-  return make_error(ErrorCode::kBadState,
-                    "session " + id + " is " + state + "; " + std::string(want))
-      .with("state", state)
-      .with("id", id);
+Facts SessionManager::facts_of(const Session* session, std::string_view reason) const {
+  Facts facts{.now_ms = steady_now_ms(), .reason = reason};
+  if (!session) return facts;
+  facts.turn_in_progress = session->agent && session->agent->turn_in_progress();
+  facts.died_active = !active_ && died_active_ == session->id;
+  return facts;
+}
+
+SessionMachine SessionManager::machine_of(const Session* session) const {
+  return session ? session->machine : SessionMachine(machine_settings_);
 }
 
 void SessionManager::emit(SessionEvent event) {
@@ -168,13 +140,43 @@ void SessionManager::wake_waiters() {
   for (auto& waiter : waiters) waiter();
 }
 
-Result<void> SessionManager::save(const Session& session) {
-  auto saved = write_file_atomically(dir_of(session.id) + "/session.json",
-                                     proto::encode_session_file(session.record));
-  int error = errno;  // write_file_atomically returns with errno from the call that failed
-  if (saved) return {};
-  log(LogChannel::kSess).error("failed to save session {}: {}", session.id, saved.error().message);
-  return with_errno(saved.error(), error);
+const Transition* SessionManager::apply(Session& session, Input input, std::string_view reason) {
+  const Transition* row = session.machine.fire(input, facts_of(&session, reason));
+  if (!row || refused(row)) return row;
+  if (row->effects & kKillAgent) session.agent.reset();  // kills its group
+  if (row->effects & kActivate) activate(session);
+  if (row->effects & kReportDeath) report_death(session);
+  if (row->effects & kReportStopped) report_stopped(session, reason);
+  if (row->effects & kWakeReadyWaiters) wake_waiters();
+  if (row->effects & kTouch) touch(session);
+  return row;
+}
+
+void SessionManager::activate(Session& session) {
+  if (active_ && *active_ != session.id) {
+    if (Session* previous = find(*active_)) apply(*previous, Input::kSwitchedAway);
+  }
+  active_ = session.id;
+  died_active_.reset();
+  emit(SessionEvent{.type = "task_ready", .id = session.id});
+}
+
+void SessionManager::report_death(Session& session) {
+  if (active_ == session.id) {
+    active_.reset();
+    died_active_ = session.id;
+  }
+  log(LogChannel::kSess).warn("session {} {}", session.id, session.machine.error());
+  emit(SessionEvent{.type = "task_error",
+                    .id = session.id,
+                    .code = std::string(error_code_name(ErrorCode::kPiProcessDead)),
+                    .message = session.machine.error()});
+}
+
+void SessionManager::report_stopped(Session& session, std::string_view reason) {
+  if (active_ == session.id) active_.reset();
+  log(LogChannel::kSess).info("session {} stopped reason={}", session.id, reason);
+  emit(SessionEvent{.type = "task_stopped", .id = session.id, .reason = std::string(reason)});
 }
 
 // A session.open whose session.json could not be written leaves no trace: a new session is
@@ -188,88 +190,69 @@ void SessionManager::forget_unsaved(const std::string& id, bool created,
     return;
   }
   sessions_.erase(id);
-  ::rmdir((dir_of(id) + "/work").c_str());  // only when empty: never anyone's files
-  ::rmdir(dir_of(id).c_str());
-}
-
-Result<void> SessionManager::make_dirs(const std::string& id) {
-  std::string dir = dir_of(id);
-  std::error_code ec;
-  std::filesystem::create_directories(dir + "/work", ec);
-  if (ec) {
-    return with_errno(
-        make_error(ErrorCode::kIo, "failed to create " + dir + "/work: " + ec.message()),
-        ec.value());
-  }
-  ::chmod(dir.c_str(), 0700);  // one session's files are not another's business
-  return {};
+  store_.remove_empty_dirs(id);
 }
 
 Result<void> SessionManager::launch(Session& session) {
-  std::string dir = dir_of(session.id);
-  if (auto made = make_dirs(session.id); !made) return made;
-  AgentLaunch launch;
-  launch.command.argv = session.record.agent;
-  launch.command.cwd = dir + "/work";
-  launch.stderr_log = dir + "/agent.stderr.log";
-  launch.command.user = session.record.user.empty() ? settings_.user : session.record.user;
-  launch.command.env = {{"TASKD_TASK_ID", session.id},
-                        {"TASKD_SESSION_DIR", dir},
-                        {"TASKD_MODEL", session.record.model},
-                        {"TASKD_THINKING_LEVEL", session.record.thinking_level},
-                        {"TASKD_WORKING_FOLDER", session.record.working_folder}};
-  auto agent = std::make_shared<AgentProcess>(io_, reaper_);
+  if (auto made = store_.make_dirs(session.id); !made) return made;
+  auto agent = std::make_shared<AgentLink>(io_, reaper_);
   std::uint64_t generation = next_generation_++;
   std::string id = session.id;
-  auto pid = agent->start(
-      launch,
-      [this, id, generation](std::string_view line, bool complete) {
-        on_agent_line(id, generation, line, complete);
-      },
-      [this, id, generation](int status) { on_agent_exit(id, generation, status); });
+  AgentLink::Handlers handlers{
+      .on_ready =
+          [this, id, generation] {
+            if (Session* s = find(id, generation)) apply(*s, Input::kReadyLine);
+          },
+      .on_output = [this, id, generation](
+                       const std::string& chunk,
+                       bool in_turn) { on_output(id, generation, chunk, in_turn); },
+      .on_turn_end = [this, id, generation](
+                         proto::SessionTurn turn) { on_turn_end(id, generation, std::move(turn)); },
+      .on_exit =
+          [this, id, generation](int status) {
+            Session* s = find(id, generation);
+            if (!s) return;
+            apply(*s, Input::kAgentExit, "agent died: " + process::describe_wait_status(status));
+          },
+  };
+  auto pid = agent->start(launch_spec(session.record, store_.dir_of(id), settings_.user),
+                          std::move(handlers));
   if (!pid) return pid.error();
   session.agent = std::move(agent);
   session.generation = generation;
-  session.stopping = false;
-  session.error.clear();
-  session.turn_in_progress = false;
-  session.state = settings_.wait_ready_line ? S::kCreating : S::kReady;
-  touch(session);
   log(LogChannel::kSess).info("session {} agent started pid={}", id, *pid);
   return {};
 }
 
-asio::awaitable<bool> SessionManager::wait_ready(std::string id, std::uint64_t generation) {
-  auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(settings_.switch_timeout_ms);
+// Until the session leaves creating or its ready deadline passes.
+asio::awaitable<void> SessionManager::wait_ready(std::string id, std::uint64_t generation) {
   auto timer = std::make_shared<asio::steady_timer>(io_);
   for (;;) {
     Session* session = find(id, generation);
-    if (!session || session->state == S::kErrored || session->state == S::kStopped) co_return false;
-    if (session->state != S::kCreating) co_return true;
-    if (std::chrono::steady_clock::now() >= deadline) co_return false;
-    timer->expires_at(deadline);
+    if (!session || session->machine.state() != S::kCreating) co_return;
+    std::int64_t left = session->machine.ready_deadline_ms() - steady_now_ms();
+    if (left <= 0) co_return;
+    timer->expires_after(std::chrono::milliseconds(left));
     waiters_.push_back([timer] { timer->cancel(); });
     co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
   }
 }
 
 // Keeps the number of live agents under max_warm by stopping the least recently used session
-// that is ready or idle; never the active one, never `keep`.
+// the table lets go (kEvict); never `keep`.
 asio::awaitable<void> SessionManager::make_room(std::string keep) {
-  while (warm() >= settings_.max_warm) {
-    const Session* victim = nullptr;
+  while (pool_.full(warm())) {
+    std::vector<WarmCandidate> candidates;
     for (const auto& [id, session] : sessions_) {
-      bool reapable = (session->state == S::kIdle || session->state == S::kReady) && id != keep &&
-                      !session->stopping;
-      if (reapable && (!victim || session->last_activity_ms < victim->last_activity_ms))
-        victim = session.get();
+      if (id != keep && session->machine.decide(Input::kEvict, facts_of(session.get())))
+        candidates.push_back(WarmCandidate{id, session->last_activity_ms});
     }
+    auto victim = WarmPool::choose_victim(candidates);
     if (!victim) co_return;  // everything warm is busy: allow one more
-    std::string victim_id = victim->id;
     log(LogChannel::kSess)
-        .info("reaping session {}: max_warm={} reached", victim_id, settings_.max_warm);
-    co_await stop_agent(victim_id, "reaped");
+        .info("reaping session {}: max_warm={} reached", *victim, pool_.max_warm());
+    if (Session* session = find(*victim)) apply(*session, Input::kEvict);
+    co_await stop_agent(*victim, "reaped");
   }
 }
 
@@ -279,21 +262,16 @@ asio::awaitable<Result<void>> SessionManager::start_agent(std::string id) {
   Session* session = find(id);
   if (!session) co_return make_error(ErrorCode::kNotFound, "session " + id + " went away");
   if (auto launched = launch(*session); !launched) {
-    session->state = S::kErrored;
-    session->error = launched.error().message;
+    apply(*session, Input::kSpawnFailed, launched.error().message);
     co_return launched.error();
   }
+  apply(*session, Input::kSpawned);
   std::uint64_t generation = session->generation;
-  bool ready = co_await wait_ready(id, generation);
-  session = find(id, generation);
-  if (ready && session) co_return Result<void>{};
+  co_await wait_ready(id, generation);
   std::string why = "the agent did not become ready within " +
                     std::to_string(settings_.switch_timeout_ms) + " ms";
-  if (session) {
-    session->state = S::kErrored;
-    session->error = why;
-    session->agent.reset();  // kills its group
-  }
+  session = find(id, generation);
+  if (session && !apply(*session, Input::kReadyWaitOver, why)) co_return Result<void>{};
   co_return make_error(ErrorCode::kTimeout, "session " + id + ": " + why);
 }
 
@@ -305,18 +283,18 @@ asio::awaitable<Result<OpenResult>> SessionManager::open(OpenRequest request) {
         .with("field", "id");
   }
   Session* session = find(id);
-  S from = session ? session->state : S::kMissing;
-  if (from != S::kMissing && from != S::kStopped && from != S::kErrored) {
-    co_return bad_state(session, id, "open needs missing, stopped or errored");
-  }
+  SessionMachine machine = machine_of(session);
+  const Transition* row = machine.decide(Input::kOpen, facts_of(session));
+  if (refused(row)) co_return refusal_error(*row, id, machine.state(), machine.error());
+  bool created = machine.state() == S::kMissing;
+  std::string mode(row->text);
   proto::SessionRecord before = session ? session->record : proto::SessionRecord{};
   if (!session) {
-    auto created = std::make_unique<Session>();
-    created->id = id;
-    created->record.id = id;
-    created->record.created_at_ms = unix_now_ms();
-    session = created.get();
-    sessions_[id] = std::move(created);
+    auto made = std::make_unique<Session>(Session{id, machine, {}});
+    made->record.id = id;
+    made->record.created_at_ms = unix_now_ms();
+    session = made.get();
+    sessions_[id] = std::move(made);
   }
   if (request.model) session->record.model = *request.model;
   if (request.thinking_level) session->record.thinking_level = *request.thinking_level;
@@ -325,195 +303,117 @@ asio::awaitable<Result<OpenResult>> SessionManager::open(OpenRequest request) {
   if (request.user) session->record.user = *request.user;
   if (session->record.agent.empty()) session->record.agent = settings_.agent;
   if (session->record.agent.empty()) {
-    if (from == S::kMissing) sessions_.erase(id);
+    if (created) sessions_.erase(id);
     co_return make_error(ErrorCode::kInvalidParams,
                          "no agent command: set [sessions] agent or pass `agent`")
         .with("field", "agent");
   }
-  co_await make_room(id);
-  session = find(id);
-  if (!session) co_return make_error(ErrorCode::kNotFound, "session " + id + " went away");
+  if (row->effects & kMakeRoom) co_await make_room(id);
+  if (!find(id)) co_return make_error(ErrorCode::kNotFound, "session " + id + " went away");
   // session.json exists from the start, not only after the first turn; no reply says
   // "created" unless it does.
-  Result<void> saved = make_dirs(id);
-  if (saved) saved = save(*session);
-  if (!saved) {
-    forget_unsaved(id, from == S::kMissing, std::move(before));
-    co_return saved.error();
+  if (row->effects & kSaveRecord) {
+    Result<void> saved = store_.make_dirs(id);
+    if (saved) saved = store_.save(find(id)->record);
+    if (!saved) {
+      forget_unsaved(id, created, std::move(before));
+      co_return saved.error();
+    }
   }
   if (auto started = co_await start_agent(id); !started) co_return started.error();
   session = find(id);
   if (!session) co_return make_error(ErrorCode::kNotFound, "session " + id + " went away");
-  std::string mode = from == S::kMissing   ? "created"
-                     : from == S::kStopped ? "resumed"
-                                           : "recovered";
   log(LogChannel::kSess).info("session {} open mode={}", id, mode);
   co_return OpenResult{mode, info(*session)};
 }
 
 Result<void> SessionManager::check_switch(const std::string& id) const {
   const Session* session = find(id);
-  if (!session) return bad_state(nullptr, id, "open it first");
-  S state = session->state;
-  if (state == S::kReady || state == S::kIdle || state == S::kActive || state == S::kStopped)
-    return {};
-  return bad_state(session, id, "switch needs ready, idle or stopped");
+  SessionMachine machine = machine_of(session);
+  const Transition* row = machine.decide(Input::kSwitch, facts_of(session));
+  if (refused(row)) return refusal_error(*row, id, machine.state(), machine.error());
+  return {};
 }
 
 asio::awaitable<void> SessionManager::finish_switch(std::string id) {
   emit(SessionEvent{.type = "task_switch_started", .id = id});
   Session* session = find(id);
   if (!session) co_return;
-  if (session->state == S::kStopped) {  // cold resume
-    co_await make_room(id);
-    session = find(id);
-    if (!session || session->state != S::kStopped) co_return;
-    if (auto started = co_await start_agent(id); !started) {
-      emit(SessionEvent{.type = "task_error",
-                        .id = id,
-                        .code = "SWITCH_TIMEOUT",
-                        .message = started.error().message});
-      co_return;
-    }
-    session = find(id);
-    if (!session) co_return;
-  }
-  if (session->state != S::kReady && session->state != S::kIdle && session->state != S::kActive)
+  const Transition* row = apply(*session, Input::kSwitch);
+  if (!row || refused(row) || !(row->effects & kLaunch)) co_return;
+  // A cold resume: launch, then switch to it once it is ready.
+  if (row->effects & kMakeRoom) co_await make_room(id);
+  session = find(id);
+  if (!session || session->machine.state() != S::kStopped) co_return;
+  if (auto started = co_await start_agent(id); !started) {
+    emit(SessionEvent{.type = "task_error",
+                      .id = id,
+                      .code = std::string(error_code_name(ErrorCode::kSwitchTimeout)),
+                      .message = started.error().message});
     co_return;
-  if (active_ && *active_ != id) {
-    if (Session* previous = find(*active_); previous && previous->state == S::kActive)
-      previous->state = S::kIdle;
   }
-  session->state = S::kActive;
-  active_ = id;
-  died_active_.reset();
-  touch(*session);
-  emit(SessionEvent{.type = "task_ready", .id = id});
+  if (Session* resumed = find(id)) apply(*resumed, Input::kSwitch);
 }
 
 Result<int> SessionManager::prompt(const std::string& message,
                                    const std::optional<std::string>& expected_id) {
-  if (!active_ && died_active_ && (!expected_id || *expected_id == *died_active_)) {
-    if (const Session* dead = find(*died_active_); dead && dead->state == S::kErrored) {
-      return make_error(ErrorCode::kPiProcessDead, "session " + dead->id + ": " + dead->error)
-          .with("id", dead->id)
-          .with("state", "errored");
-    }
+  // Aimed at the session the caller names, else the active one, else the one that died active.
+  std::optional<std::string> target = expected_id ? expected_id : active_ ? active_ : died_active_;
+  Session* session = target ? find(*target) : nullptr;
+  SessionMachine machine = machine_of(session);
+  const Transition* row = machine.decide(Input::kPrompt, facts_of(session));
+  bool named = expected_id || active_;
+  if (!named && (!row || row->refusal != Refusal::kAgentDead)) {
+    return make_error(ErrorCode::kBadState, "prompt needs exactly one active session (0 active)")
+        .with("state", "none active");
   }
-  if (expected_id && (!active_ || *active_ != *expected_id)) {
-    return bad_state(find(*expected_id), *expected_id, "prompts go to the active session only");
-  }
-  std::size_t active_count = static_cast<std::size_t>(
-      std::count_if(sessions_.begin(), sessions_.end(),
-                    [](const auto& entry) { return entry.second->state == S::kActive; }));
-  if (active_count != 1 || !active_) {
-    return make_error(ErrorCode::kBadState, "prompt needs exactly one active session (" +
-                                                std::to_string(active_count) + " active)")
-        .with("state", active_count == 0 ? "none active" : "several active");
-  }
-  Session* session = find(*active_);
-  if (session->turn_in_progress) {
-    return make_error(ErrorCode::kBadState,
-                      "session " + session->id + " is still answering the previous prompt")
-        .with("state", "active")
-        .with("id", session->id);
-  }
-  if (!session->agent || !session->agent->write(proto::encode_prompt_line(message))) {
+  if (refused(row)) return refusal_error(*row, *target, machine.state(), machine.error());
+  if (!session->agent || !session->agent->send_prompt(message)) {
     return make_error(ErrorCode::kPiProcessDead, "the agent of session " + session->id + " is gone")
         .with("id", session->id);
   }
-  session->turn_in_progress = true;
-  session->turn = proto::SessionTurn{message, "", "null", unix_now_ms(), 0};
-  touch(*session);
+  if (row->effects & kTouch) touch(*session);
   return static_cast<int>(session->record.turns.size() + 1);
 }
 
-void SessionManager::on_agent_line(const std::string& id, std::uint64_t generation,
-                                   std::string_view line, bool complete) {
+void SessionManager::on_output(const std::string& id, std::uint64_t generation,
+                               const std::string& chunk, bool in_turn) {
   Session* session = find(id, generation);
   if (!session) return;
-  proto::AgentMessage message;
-  if (complete) {
-    message = proto::parse_agent_line(line);
-  } else {
-    message.chunk = std::string(line);
-  }
-  int turn = static_cast<int>(session->record.turns.size() + 1);
-  switch (message.type) {
-    case proto::AgentMessage::Type::kReady:
-      if (session->state == S::kCreating) {
-        session->state = S::kReady;
-        wake_waiters();
-      }
-      return;
-    case proto::AgentMessage::Type::kEnd: {
-      if (!session->turn_in_progress) return;  // an end without a prompt: nothing to close
-      session->turn.usage_json = message.usage_json;
-      session->turn.ended_at_ms = unix_now_ms();
-      session->record.turns.push_back(std::move(session->turn));
-      session->turn_in_progress = false;
-      touch(*session);
-      emit(turn_end_event(id, turn, message.usage_json, save(*session)));
-      return;
-    }
-    case proto::AgentMessage::Type::kOutput:
-    case proto::AgentMessage::Type::kOther:
-      if (session->turn_in_progress && session->turn.output.size() < kMaxTurnOutput) {
-        session->turn.output.append(
-            message.chunk.substr(0, kMaxTurnOutput - session->turn.output.size()));
-      }
-      touch(*session);
-      emit(SessionEvent{.type = "agent_output",
-                        .id = id,
-                        .chunk = message.chunk,
-                        .turn = session->turn_in_progress ? turn : 0});
-      return;
-  }
+  touch(*session);
+  int turn = in_turn ? static_cast<int>(session->record.turns.size() + 1) : 0;
+  emit(SessionEvent{.type = "agent_output", .id = id, .chunk = chunk, .turn = turn});
 }
 
-void SessionManager::on_agent_exit(const std::string& id, std::uint64_t generation,
-                                   int wait_status) {
+void SessionManager::on_turn_end(const std::string& id, std::uint64_t generation,
+                                 proto::SessionTurn turn) {
   Session* session = find(id, generation);
-  if (!session || session->stopping) return;
-  std::string status = process::describe_wait_status(wait_status);
-  session->state = S::kErrored;
-  session->error = "agent died: " + status;
-  session->turn_in_progress = false;  // an unfinished turn is lost, as documented
-  if (active_ == id) {
-    active_.reset();
-    died_active_ = id;
-  }
-  log(LogChannel::kSess).warn("session {} agent died: {}", id, status);
-  wake_waiters();
-  emit(SessionEvent{
-      .type = "task_error", .id = id, .code = "PI_PROCESS_DEAD", .message = session->error});
+  if (!session) return;
+  int number = static_cast<int>(session->record.turns.size() + 1);
+  std::string usage = turn.usage_json;
+  session->record.turns.push_back(std::move(turn));
+  touch(*session);
+  emit(turn_end_event(id, number, usage, store_.save(session->record)));
 }
 
 asio::awaitable<void> SessionManager::stop_agent(std::string id, std::string reason) {
   Session* session = find(id);
   if (!session) co_return;
-  session->stopping = true;
   if (auto agent = session->agent)
     co_await agent->stop(std::chrono::milliseconds(settings_.stop_grace_ms));
   session = find(id);
   if (!session) co_return;
   session->agent.reset();
-  session->state = S::kStopped;
-  session->turn_in_progress = false;
-  session->stopping = false;
-  if (active_ == id) active_.reset();
-  wake_waiters();
-  log(LogChannel::kSess).info("session {} stopped reason={}", id, reason);
-  emit(SessionEvent{.type = "task_stopped", .id = id, .reason = reason});
+  apply(*session, Input::kStopped, reason);
 }
 
 asio::awaitable<Result<void>> SessionManager::stop(std::string id) {
   Session* session = find(id);
-  S state = session ? session->state : S::kMissing;
-  if (state != S::kReady && state != S::kActive && state != S::kIdle && state != S::kErrored) {
-    co_return bad_state(session, id, "stop needs ready, active, idle or errored");
-  }
-  if (session->stopping) co_return Result<void>{};
+  SessionMachine machine = machine_of(session);
+  const Transition* row = machine.decide(Input::kStop, facts_of(session));
+  if (refused(row)) co_return refusal_error(*row, id, machine.state(), machine.error());
+  if (!(row->effects & kStopAgent)) co_return Result<void>{};  // a stop is under way
+  apply(*session, Input::kStop);
   co_await stop_agent(id, "requested");
   co_return Result<void>{};
 }
@@ -523,7 +423,12 @@ asio::awaitable<void> SessionManager::stop_all() {
   for (const auto& [id, session] : sessions_) {
     if (session->agent && session->agent->running()) warm_ids.push_back(id);
   }
-  for (const auto& id : warm_ids) co_await stop_agent(id, "shutdown");
+  for (const auto& id : warm_ids) {
+    Session* session = find(id);
+    if (!session) continue;
+    const Transition* row = apply(*session, Input::kShutdown);
+    if (row && (row->effects & kStopAgent)) co_await stop_agent(id, "shutdown");
+  }
 }
 
 }  // namespace taskd::sessions

@@ -1,16 +1,15 @@
 // Agent sessions: one long-lived agent process per task, at most one task active, warm
-// switching, prompts in and output out as events, session.json written atomically at each turn
-// end. States and what each request is allowed from:
-//
-//   missing → creating → ready → active ⇄ idle → errored / stopped
-//   open:   from missing, stopped, errored     (mode created / resumed / recovered)
-//   switch: to ready, idle, active (no-op), stopped (cold resume)
-//   prompt: only when exactly one session is active and it has no turn in progress
-//   stop:   from ready, active, idle, errored
+// switching, prompts in and output out as events. SessionManager is the coordinator: it feeds
+// each request and happening to the session's SessionMachine (the state table and its refusals)
+// and carries out the effects with SessionStore (session.json), WarmPool (max_warm) and
+// AgentLink (the agent line protocol).
 #pragma once
 
 #include "daemon/config/session_settings.h"
-#include "daemon/sessions/agent_process.h"
+#include "daemon/sessions/agent_link.h"
+#include "daemon/sessions/session_machine.h"
+#include "daemon/sessions/session_store.h"
+#include "daemon/sessions/warm_pool.h"
 #include "proto/agent_protocol.h"
 
 #include <boost/asio/awaitable.hpp>
@@ -25,9 +24,6 @@
 #include <vector>
 
 namespace taskd::sessions {
-
-enum class SessionState { kMissing, kCreating, kReady, kActive, kIdle, kErrored, kStopped };
-std::string_view session_state_name(SessionState state);
 
 struct SessionEvent {
   std::string
@@ -98,34 +94,35 @@ class SessionManager {
  private:
   struct Session {
     std::string id;
-    SessionState state = SessionState::kMissing;
+    SessionMachine machine;
     proto::SessionRecord record;
-    std::shared_ptr<AgentProcess> agent;
+    std::shared_ptr<AgentLink> agent;
     std::uint64_t generation = 0;  // one per agent launch: stale callbacks are ignored
     std::int64_t last_activity_ms = 0;
-    bool turn_in_progress = false;
-    proto::SessionTurn turn;
-    bool stopping = false;
-    std::string error;
   };
 
   Session* find(const std::string& id);
   const Session* find(const std::string& id) const;
   Session* find(const std::string& id, std::uint64_t generation);
   SessionInfo info(const Session& session) const;
-  Error bad_state(const Session* session, const std::string& id, std::string_view want) const;
-  std::string dir_of(const std::string& id) const { return settings_.dir + "/" + id; }
-  Result<void> make_dirs(const std::string& id);
+  Facts facts_of(const Session* session, std::string_view reason = {}) const;
+  // The machine of `session`, or of a missing one: refusals are decided for both alike.
+  SessionMachine machine_of(const Session* session) const;
+  // Fires `input` and carries out the effects that need no waiting; the coroutines below carry
+  // out the rest (room, save, launch, stop) where their row says so.
+  const Transition* apply(Session& session, Input input, std::string_view reason = {});
+  void activate(Session& session);
+  void report_death(Session& session);
+  void report_stopped(Session& session, std::string_view reason);
   Result<void> launch(Session& session);
   boost::asio::awaitable<Result<void>> start_agent(std::string id);
-  boost::asio::awaitable<bool> wait_ready(std::string id, std::uint64_t generation);
+  boost::asio::awaitable<void> wait_ready(std::string id, std::uint64_t generation);
   boost::asio::awaitable<void> make_room(std::string keep);
+  // Stops the agent after a row with kStopAgent fired, then feeds kStopped.
   boost::asio::awaitable<void> stop_agent(std::string id, std::string reason);
-  void on_agent_line(const std::string& id, std::uint64_t generation, std::string_view line,
-                     bool complete);
-  void on_agent_exit(const std::string& id, std::uint64_t generation, int wait_status);
-  // Writes session.json durably; an error (IO_ERROR with data.errno) when it did not happen.
-  Result<void> save(const Session& session);
+  void on_turn_end(const std::string& id, std::uint64_t generation, proto::SessionTurn turn);
+  void on_output(const std::string& id, std::uint64_t generation, const std::string& chunk,
+                 bool in_turn);
   void forget_unsaved(const std::string& id, bool created, proto::SessionRecord before);
   void emit(SessionEvent event);
   void touch(Session& session);
@@ -134,6 +131,9 @@ class SessionManager {
   boost::asio::io_context& io_;
   process::Reaper& reaper_;
   SessionSettings settings_;
+  MachineSettings machine_settings_;
+  SessionStore store_;
+  WarmPool pool_;
   std::map<std::string, std::unique_ptr<Session>> sessions_;
   std::optional<std::string> active_;
   // The session that was active when its agent died: prompt() then says PI_PROCESS_DEAD with
