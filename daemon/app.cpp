@@ -76,7 +76,7 @@ struct App::Impl {
                       tasks,
                       sessions,
                       io};
-  GuestServices guest{io};  // vsock, ready announcement, init signals (issue 5)
+  GuestServices guest{io};  // vsock, ready announcement, init signals (guest_services.h)
   bool shutting_down = false;
   int exit_code = kExitOk;
 
