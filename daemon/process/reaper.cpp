@@ -80,8 +80,7 @@ bool Reaper::reap_one() {
 std::string describe_wait_status(int wait_status) {
   if (WIFEXITED(wait_status)) return "exit status " + std::to_string(WEXITSTATUS(wait_status));
   if (WIFSIGNALED(wait_status)) {
-    std::string name = signal_name(WTERMSIG(wait_status));
-    std::string text = "terminated by " + (name.starts_with("SIG") ? name : "SIG" + name);
+    std::string text = "terminated by " + signal_name(WTERMSIG(wait_status));
     if (WCOREDUMP(wait_status)) text += " (core dumped)";
     return text;
   }

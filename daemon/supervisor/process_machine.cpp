@@ -216,7 +216,7 @@ std::string ProcessMachine::say(const Transition& row, const Exit* exit) const {
 }
 
 std::string describe_exit(const Exit& exit) {
-  return exit.signaled ? "terminated by SIG" + signal_name(exit.code)
+  return exit.signaled ? "terminated by " + signal_name(exit.code)
                        : "exit status " + std::to_string(exit.code);
 }
 

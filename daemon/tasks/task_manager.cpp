@@ -62,7 +62,7 @@ std::string command_failure(const exec::Exec& run) {
   switch (r.reason) {
     case exec::ExitReason::kSpawnFailed: return r.error;
     case exec::ExitReason::kTimeout: what = "timed out"; break;
-    case exec::ExitReason::kSignaled: what = "killed by SIG" + signal_name(*r.signal); break;
+    case exec::ExitReason::kSignaled: what = "terminated by " + signal_name(*r.signal); break;
     case exec::ExitReason::kCancelled: what = "cancelled"; break;
     case exec::ExitReason::kExited:
       what = "exit status " + std::to_string(r.exit_code.value_or(-1));
@@ -312,7 +312,7 @@ void TaskManager::on_process_exit(const std::string& id, std::uint64_t generatio
     status.reason = !stopping_reason_.empty() ? stopping_reason_
                     : task->deleting          ? "stopped"
                                               : "signaled";
-    status.message = "killed by SIG" + signal_name(*status.signal);
+    status.message = "terminated by " + signal_name(*status.signal);
   } else {
     status.exit_code = WEXITSTATUS(wait_status);
     status.reason = *status.exit_code == 0 ? "completed" : "error";
