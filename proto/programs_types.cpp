@@ -135,4 +135,31 @@ Result<ReloadParams> decode_reload_params(const json::value& params) {
   return decoded;
 }
 
+json::object encode_process_state_event(const ProcessStateEvent& event) {
+  json::object fields{{"name", event.name}, {"group", event.group}, {"from", event.from},
+                      {"to", event.to},     {"pid", event.pid},     {"message", event.message}};
+  if (event.exit)
+    fields.emplace(event.exit->signaled ? "exit_signal" : "exit_code", event.exit->code);
+  return fields;
+}
+
+json::object encode_output_loss_event(const OutputLossEvent& event) {
+  json::object fields{
+      {"name", event.name}, {"group", event.group}, {"stream", event.stream}, {"path", event.path}};
+  if (event.resumed) {
+    fields.emplace("dropped_bytes", event.dropped_bytes);
+  } else {
+    fields.emplace("error", event.error);
+  }
+  return fields;
+}
+
+std::string_view output_loss_event_type(const OutputLossEvent& event) {
+  return event.resumed ? "output_resumed" : "output_dropped";
+}
+
+json::object encode_orphan_event(std::int64_t pid, std::string_view status) {
+  return json::object{{"pid", pid}, {"status", status}};
+}
+
 }  // namespace taskd::proto

@@ -101,6 +101,34 @@ struct InputResult {
   std::size_t written = 0;
 };
 
+// `process` events (docs/protocol.md, events): state changes, output loss and recovery, orphans.
+struct ProcessStateEvent {
+  std::string name;
+  std::string group;
+  std::string from;  // state names, "STARTING"
+  std::string to;
+  std::int64_t pid = 0;
+  std::string message;
+  std::optional<ProgramExit> exit;
+};
+
+struct OutputLossEvent {
+  std::string name;
+  std::string group;
+  std::string stream;  // "stdout" / "stderr"
+  std::string path;
+  bool resumed = false;             // output_resumed (else output_dropped)
+  std::uint64_t dropped_bytes = 0;  // output_resumed
+  std::string error;                // output_dropped
+};
+
+boost::json::object encode_process_state_event(const ProcessStateEvent& event);
+// The event type is output_dropped or output_resumed: output_loss_event_type() says which.
+boost::json::object encode_output_loss_event(const OutputLossEvent& event);
+std::string_view output_loss_event_type(const OutputLossEvent& event);
+// `status` is describe_wait_status's text ("exit status 0", "terminated by SIGKILL").
+boost::json::object encode_orphan_event(std::int64_t pid, std::string_view status);
+
 void tag_invoke(boost::json::value_from_tag, boost::json::value& out, const ProgramStatus& v);
 void tag_invoke(boost::json::value_from_tag, boost::json::value& out, const StatusResult& v);
 void tag_invoke(boost::json::value_from_tag, boost::json::value& out, const OutcomesResult& v);
