@@ -184,6 +184,19 @@ TEST_F(Tasks, DeadlineGivesError) {
   EXPECT_EQ(poll("early"), "INPROGRESS");
 }
 
+// The signal is named once ("terminated by SIGKILL"): a merge once made it "SIGSIGKILL".
+TEST_F(Tasks, ASignaledProcessOrCheckIsNamedBySignal) {
+  create("proc", {{"process", {{"cmd", {"sh", "-c", "kill -KILL $$"}}}}});
+  create("chk", {{"check", {{"cmd", {"sh", "-c", "kill -KILL $$"}}}}});
+  ASSERT_TRUE(wait_until([&] { return poll("proc") != "INPROGRESS"; }));
+  auto task = call("tasks.get", {{"id", "proc"}}).at("result");
+  std::string message(task.at("status").at("state").at("terminated").at("message").as_string());
+  EXPECT_EQ(message, "terminated by SIGKILL");
+  std::string check = poll("chk");
+  EXPECT_NE(check.find("terminated by SIGKILL"), std::string::npos) << check;
+  EXPECT_EQ(check.find("SIGSIG"), std::string::npos) << check;
+}
+
 TEST_F(Tasks, ProcessOutcomeWithoutCheck) {
   create("ok", {{"process", {{"cmd", {"sh", "-c", "echo working; exit 0"}}}}});
   create("bad", {{"process", {{"cmd", {"sh", "-c", "exit 3"}}}}});
